@@ -1,0 +1,400 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The one HTTP client of the collection.
+
+Private to llmops.assistants: not a public API, it may change in any release.
+Session, headers, retries with backoff, the API error type and the cursor pager live here, once.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import time
+import traceback
+import typing as t
+from urllib.parse import quote, urlsplit
+
+REQUESTS_IMPORT_ERROR: str | None
+try:
+    import requests
+except ImportError:  # pragma: no cover - exercised by the import sanity test
+    requests = None
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+else:
+    REQUESTS_IMPORT_ERROR = None
+
+COLLECTION_VERSION = "0.1.0"
+USER_AGENT = f"llmops.assistants/{COLLECTION_VERSION} (Ansible collection)"
+DEFAULT_API_BASE = "https://api.openai.com/v1"
+RETIRED_NOTE = (
+    "OpenAI retired its hosted Assistants API on 2026-08-26: point api_base (or OPENAI_BASE_URL) "
+    "at a server that still speaks it, such as Azure AI Foundry Agent Service (classic), a "
+    "self-hosted Assistants server, or the local server in tools/assistants_server."
+)
+RETRY_STATUSES = frozenset({408, 409, 429})
+# Statuses that prove a create was not applied, so re-sending it cannot make a second object.
+NOT_APPLIED_STATUSES = frozenset({429})
+BACKOFF_INITIAL = 0.5
+BACKOFF_MAX = 8.0
+RETRY_AFTER_MAX = 60.0
+PAGE_SIZE_MAX = 100
+_ID_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,255}$")
+
+
+class ApiError(Exception):
+    """A request failed: HTTP status, the API's own error fields, and what was asked."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str = "",
+        path: str = "",
+        status: int | None = None,
+        error_type: str | None = None,
+        code: str | None = None,
+        param: str | None = None,
+        transient: bool = False,
+        maybe_applied: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.method = method
+        self.path = path
+        self.status = status
+        self.error_type = error_type
+        self.code = code
+        self.param = param
+        self.transient = transient
+        self.maybe_applied = maybe_applied
+        self.retry_after = retry_after
+
+    def __str__(self) -> str:
+        where = f"{self.method} {self.path}".strip()
+        status = f"HTTP {self.status}" if self.status is not None else "no response"
+        kind = "/".join(str(part) for part in (self.error_type, self.code) if part)
+        detail = f"{status}, {kind}" if kind else status
+        return f"{where} failed ({detail}): {self.message}" if where else f"{self.message} ({detail})"
+
+    def to_dict(self) -> dict[str, t.Any]:
+        return {
+            "status": self.status,
+            "type": self.error_type,
+            "code": self.code,
+            "param": self.param,
+            "message": self.message,
+            "method": self.method,
+            "path": self.path,
+        }
+
+
+class ApiResponse(t.NamedTuple):
+    data: t.Any
+    headers: t.Mapping[str, str]
+
+
+def path_of(*segments: str) -> str:
+    """Join path segments, each URL-quoted, so that no id can change which endpoint is called."""
+    parts = []
+    for segment in segments:
+        text = str(segment)
+        if text in ("", ".", ".."):
+            raise ValueError(f"invalid path segment {text!r}")
+        parts.append(quote(text, safe=""))
+    return "/" + "/".join(parts)
+
+
+def is_valid_id(value: str) -> bool:
+    """Ids are opaque, but never contain characters that would change a URL path or query."""
+    return bool(_ID_SEGMENT.match(value))
+
+
+def _header(headers: t.Mapping[str, str], name: str) -> str | None:
+    value = headers.get(name)
+    return value.strip() if isinstance(value, str) else None
+
+
+def retry_after_seconds(headers: t.Mapping[str, str]) -> float | None:
+    """Seconds the server asked us to wait (retry-after-ms, then Retry-After), when sensible."""
+    candidates = []
+    millis = _header(headers, "retry-after-ms")
+    if millis:
+        try:
+            candidates.append(float(millis) / 1000.0)
+        except ValueError:
+            pass
+    seconds = _header(headers, "retry-after")
+    if seconds and not candidates:
+        try:
+            candidates.append(float(seconds))
+        except ValueError:
+            from email.utils import parsedate_to_datetime  # pylint: disable=import-outside-toplevel
+
+            try:
+                candidates.append(parsedate_to_datetime(seconds).timestamp() - time.time())
+            except (TypeError, ValueError):
+                pass
+    for delay in candidates:
+        if 0 <= delay <= RETRY_AFTER_MAX:
+            return delay
+    return None
+
+
+def backoff_seconds(attempt: int, rand: t.Callable[[], float] = random.random) -> float:
+    """Exponential backoff with up to 25% jitter taken off, as the official SDK does."""
+    delay = min(BACKOFF_INITIAL * (2 ** attempt), BACKOFF_MAX)
+    return delay * (1 - 0.25 * rand())
+
+
+def _never_sent(exc: Exception) -> bool:
+    """True when a connection failure happened before the request could reach the server."""
+    if requests is not None and isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    text = repr(exc)
+    return any(marker in text for marker in ("NewConnectionError", "NameResolutionError", "ConnectTimeoutError"))
+
+
+def _error_fields(response: t.Any) -> dict[str, t.Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        return body["error"]
+    if isinstance(body, dict) and isinstance(body.get("message"), str):
+        return body
+    text = (response.text or "").strip()
+    if "<html" in text[:200].lower():
+        text = "the server answered with an HTML page instead of JSON (a proxy or gateway error?)"
+    return {"message": text[:300] or (response.reason or "no error body")}
+
+
+class Client:
+    """A session against one Assistants-compatible server."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None,
+        api_base: str = DEFAULT_API_BASE,
+        organization: str | None = None,
+        project: str | None = None,
+        request_timeout: float = 60.0,
+        max_retries: int = 3,
+        validate_certs: bool = True,
+        ca_path: str | None = None,
+        session: t.Any = None,
+        sleep: t.Callable[[float], None] = time.sleep,
+        clock: t.Callable[[], float] = time.monotonic,
+        on_retry: t.Callable[[str], None] | None = None,
+    ) -> None:
+        if requests is None:
+            raise RuntimeError("the requests Python library is required")
+        self.api_base = api_base.rstrip("/")
+        self.request_timeout = request_timeout
+        self.max_retries = max_retries
+        self.verify: bool | str = ca_path if (validate_certs and ca_path) else validate_certs
+        self._secret = api_key or ""
+        self._sleep = sleep
+        self._clock = clock
+        self._on_retry = on_retry
+        self.session = session if session is not None else requests.Session()
+        self.session.headers.update(self._headers(api_key, organization, project))
+
+    @staticmethod
+    def _headers(api_key: str | None, organization: str | None, project: str | None) -> dict[str, str]:
+        headers = {
+            "OpenAI-Beta": "assistants=v2",
+            "User-Agent": USER_AGENT,
+            "Accept": "application/json",
+        }
+        if api_key:
+            headers["Authorization"] = f"Bearer {api_key}"
+        if organization:
+            headers["OpenAI-Organization"] = organization
+        if project:
+            headers["OpenAI-Project"] = project
+        return headers
+
+    def scrub(self, text: str) -> str:
+        """Belt and braces: a server that echoes the key must not make us print it."""
+        return text.replace(self._secret, "********") if self._secret else text
+
+    def _is_openai(self) -> bool:
+        return (urlsplit(self.api_base).hostname or "").lower() == "api.openai.com"
+
+    # The public verbs. Segments are path parts under api_base, each quoted by path_of().
+    def get(self, *segments: str, params: dict[str, t.Any] | None = None, deadline: float | None = None) -> ApiResponse:
+        return self.request("GET", segments, params=params, deadline=deadline)
+
+    def post(self, *segments: str, body: dict[str, t.Any] | None = None, deadline: float | None = None) -> ApiResponse:
+        """A POST that is safe to send twice (modify, cancel, submit_tool_outputs)."""
+        return self.request("POST", segments, body=body or {}, deadline=deadline)
+
+    def delete(self, *segments: str, deadline: float | None = None) -> ApiResponse:
+        return self.request("DELETE", segments, deadline=deadline)
+
+    def create(
+        self,
+        *segments: str,
+        body: dict[str, t.Any],
+        find_existing: t.Callable[[], t.Any] | None = None,
+        deadline: float | None = None,
+    ) -> ApiResponse:
+        """A POST that creates something, and so must never make two.
+
+        When a failure leaves it unknown whether the server applied the create, `find_existing`
+        is asked; what it finds is the result. Without it, such a failure is final.
+        """
+        return self.request("POST", segments, body=body, creates=True, find_existing=find_existing, deadline=deadline)
+
+    def request(
+        self,
+        method: str,
+        segments: t.Sequence[str],
+        *,
+        params: dict[str, t.Any] | None = None,
+        body: dict[str, t.Any] | None = None,
+        creates: bool = False,
+        find_existing: t.Callable[[], t.Any] | None = None,
+        deadline: float | None = None,
+    ) -> ApiResponse:
+        path = path_of(*segments)
+        url = self.api_base + path
+        query = {key: value for key, value in (params or {}).items() if value is not None}
+        attempt = 0
+        while True:
+            outcome = self._send_once(method, path, url, query, body)
+            if isinstance(outcome, ApiResponse):
+                return outcome
+            error = outcome
+            if creates and error.maybe_applied:
+                if find_existing is None:
+                    error.message = (
+                        f"{error.message}. The server may have applied this create before failing and it cannot be "
+                        "looked up, so it was not sent again"
+                    )
+                    raise error
+                found = self._find_after_failure(find_existing, deadline)
+                if found is not None:
+                    return ApiResponse(found, {})
+            if not error.transient or attempt >= self.max_retries:
+                if attempt:
+                    error.message = f"{error.message} (gave up after {attempt + 1} attempts; max_retries is {self.max_retries})"
+                raise error
+            delay = error.retry_after if error.retry_after is not None else backoff_seconds(attempt)
+            if deadline is not None and self._clock() + delay > deadline:
+                error.message = f"{error.message} (no time left before the deadline to retry)"
+                raise error
+            if self._on_retry:
+                self._on_retry(f"{method} {path}: {error.message}; retrying in {delay:.1f}s")
+            self._sleep(delay)
+            attempt += 1
+
+    def _find_after_failure(self, find_existing: t.Callable[[], t.Any], deadline: float | None) -> t.Any:
+        attempt = 0
+        while True:
+            try:
+                return find_existing()
+            except ApiError as exc:
+                if not exc.transient or attempt >= self.max_retries:
+                    raise
+                delay = exc.retry_after if exc.retry_after is not None else backoff_seconds(attempt)
+                if deadline is not None and self._clock() + delay > deadline:
+                    raise
+                self._sleep(delay)
+                attempt += 1
+
+    def _send_once(self, method: str, path: str, url: str, query: dict[str, t.Any], body: t.Any) -> ApiResponse | ApiError:
+        try:
+            response = self.session.request(
+                method, url, params=query or None, json=body, timeout=self.request_timeout, verify=self.verify
+            )
+        except requests.exceptions.SSLError as exc:
+            return ApiError(
+                f"TLS verification failed for {self.api_base}: {self.scrub(str(exc))}. Set validate_certs to false "
+                "or give a CA bundle with ca_path (or REQUESTS_CA_BUNDLE)",
+                method=method, path=path,
+            )
+        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+            never_sent = _never_sent(exc)
+            kind = "timed out" if isinstance(exc, requests.exceptions.Timeout) else "connection failed"
+            return ApiError(
+                f"request {kind} talking to {self.api_base}: {self.scrub(str(exc))}",
+                method=method, path=path, transient=True, maybe_applied=not never_sent,
+            )
+        except requests.exceptions.RequestException as exc:
+            return ApiError(f"request failed: {self.scrub(str(exc))}", method=method, path=path)
+        if 200 <= response.status_code < 300:
+            try:
+                return ApiResponse(response.json(), response.headers)
+            except ValueError:
+                return ApiError(
+                    f"the server answered HTTP {response.status_code} with a body that is not JSON",
+                    method=method, path=path, status=response.status_code, transient=True, maybe_applied=True,
+                )
+        return self._failure_from(response, method, path)
+
+    def _failure_from(self, response: t.Any, method: str, path: str) -> ApiError:
+        status = response.status_code
+        fields = _error_fields(response)
+        message = self.scrub(str(fields.get("message") or f"HTTP {status}"))
+        if status == 404 and self._is_openai():
+            message = f"{message}. {RETIRED_NOTE}"
+        should_retry = _header(response.headers, "x-should-retry")
+        if should_retry in ("true", "false"):
+            transient = should_retry == "true"
+        else:
+            transient = status in RETRY_STATUSES or status >= 500
+        return ApiError(
+            message, method=method, path=path, status=status,
+            error_type=fields.get("type"), code=fields.get("code"), param=fields.get("param"),
+            transient=transient, maybe_applied=transient and status not in NOT_APPLIED_STATUSES,
+            retry_after=retry_after_seconds(response.headers),
+        )
+
+    def pages(
+        self,
+        *segments: str,
+        params: dict[str, t.Any] | None = None,
+        limit: int = PAGE_SIZE_MAX,
+        order: str | None = None,
+        after: str | None = None,
+        before: str | None = None,
+    ) -> t.Iterator[dict[str, t.Any]]:
+        """Every page of a list, following the cursor in the direction asked for.
+
+        Paging with `before` walks backwards, so the next cursor is the page's first id; servers
+        that omit first_id/last_id (Azure) are paged on the ids of the data itself.
+        """
+        backwards = before is not None and after is None
+        cursor = before if backwards else after
+        while True:
+            query = dict(params or {}, limit=min(limit, PAGE_SIZE_MAX), order=order)
+            query["before" if backwards else "after"] = cursor
+            page = self.get(*segments, params=query).data
+            if not isinstance(page, dict) or not isinstance(page.get("data"), list):
+                raise ApiError(
+                    "the server answered a list request with something that is not a list",
+                    method="GET", path=path_of(*segments),
+                )
+            yield page
+            data = page["data"]
+            if not page.get("has_more") or not data:
+                return
+            if backwards:
+                cursor = page.get("first_id") or data[0].get("id")
+            else:
+                cursor = page.get("last_id") or data[-1].get("id")
+
+    def items(self, *segments: str, **kwargs: t.Any) -> t.Iterator[dict[str, t.Any]]:
+        for page in self.pages(*segments, **kwargs):
+            yield from page["data"]
+
+
+def json_dumps(value: t.Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
