@@ -1,0 +1,147 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Reading runs: one run, all its steps, the messages it wrote, and the exact filtered listing of a thread's runs.
+
+Private to llmops.assistants: not a public API, it may change in any release.
+Shared by openai_run_info, openai_runs_info and the run engine; every request goes through the shared Client.
+"""
+
+from __future__ import annotations
+
+import json
+import typing as t
+
+from ._client import PAGE_SIZE_MAX, ApiError, Client
+
+RUN_STATUSES = (
+    "queued",
+    "in_progress",
+    "requires_action",
+    "cancelling",
+    "cancelled",
+    "failed",
+    "completed",
+    "incomplete",
+    "expired",
+)
+ORDERS = ("asc", "desc")
+
+
+def get_run(client: Client, thread_id: str, run_id: str) -> tuple[dict[str, t.Any], t.Mapping[str, str]]:
+    """The run as the API returns it, and the response headers (for openai-poll-after-ms)."""
+    response = client.get("threads", thread_id, "runs", run_id)
+    return response.data, response.headers
+
+
+def run_steps(client: Client, thread_id: str, run_id: str) -> list[dict[str, t.Any]]:
+    """Every step of the run, oldest first, each with `details`: its step_details as a JSON string."""
+    steps = []
+    for step in client.items("threads", thread_id, "runs", run_id, "steps", order="asc"):
+        # The Terraform data source users come from exposes step_details as this string; keep it comparable.
+        steps.append(dict(step, details=json.dumps(step.get("step_details"), sort_keys=True)))
+    return steps
+
+
+def run_messages(client: Client, thread_id: str, run_id: str) -> list[dict[str, t.Any]]:
+    """The assistant messages the run created, oldest first."""
+    return [
+        message
+        for message in client.items("threads", thread_id, "messages", params={"run_id": run_id}, order="asc")
+        if message.get("role") == "assistant"
+    ]
+
+
+def output_text(messages: t.Iterable[t.Mapping[str, t.Any]]) -> str:
+    """The text parts of the messages, in order, joined by a blank line."""
+    parts = []
+    for message in messages:
+        for part in message.get("content") or ():
+            text = part.get("text") if isinstance(part, dict) and part.get("type") == "text" else None
+            if isinstance(text, dict) and isinstance(text.get("value"), str):
+                parts.append(text["value"])
+    return "\n\n".join(parts)
+
+
+def list_runs(
+    client: Client,
+    thread_id: str,
+    *,
+    limit: int,
+    order: str = "desc",
+    after: str | None = None,
+    before: str | None = None,
+    statuses: t.Iterable[str] | None = None,
+    all_pages: bool = False,
+) -> dict[str, t.Any]:
+    """Up to `limit` runs of the thread (every one with `all_pages`) in `order`, optionally of some statuses only.
+
+    Exact in the cursor sense: `after=result["last_id"]` continues right after the last run returned and
+    `before=result["first_id"]` right before the first, with or without a status filter, so no run is skipped
+    or repeated; `has_more` is true exactly when such a call would return at least one run.
+
+    The API has no status filter, so runs are filtered while paging: pages are read until `limit` runs match
+    or the list ends, and once `limit` are found the listing looks ahead to the next matching run to answer
+    `has_more`. Without a filter `limit` runs take ceil(limit / 100) requests (pages of min(limit, 100), and
+    the last page's own has_more answers); `all_pages` takes ceil(N / 100) requests for N runs.
+    """
+    if after is not None and before is not None:
+        raise ValueError("after and before cannot be combined")
+    if not all_pages and limit < 1:
+        raise ValueError(f"limit must be at least 1; got {limit!r}")
+    wanted = frozenset(statuses) if statuses else None
+    # Paging with only `before` walks backwards (see Client.pages): each page is the one immediately
+    # preceding the cursor, still sorted in `order`, so it is read from its end to stay nearest the cursor.
+    backwards = before is not None
+    page_size = PAGE_SIZE_MAX if (wanted is not None or all_pages) else min(limit, PAGE_SIZE_MAX)
+    found: list[dict[str, t.Any]] = []
+    has_more = False
+
+    def full() -> bool:
+        return not all_pages and len(found) >= limit
+
+    for page in client.pages("threads", thread_id, "runs", limit=page_size, order=order, after=after, before=before):
+        data = page["data"]
+        for run in reversed(data) if backwards else data:
+            if wanted is not None and run.get("status") not in wanted:
+                continue
+            if full():
+                # A matching run beyond the last one kept: the next call would return it.
+                has_more = True
+                break
+            found.append(run)
+        if has_more:
+            break
+        if full() and wanted is None:
+            # Nothing of this page was left over; without a filter every further run counts, and the
+            # server's has_more already says whether there is one, without another request.
+            has_more = bool(page.get("has_more"))
+            break
+    if backwards:
+        found.reverse()
+    return {
+        "runs": found,
+        "first_id": found[0].get("id") if found else None,
+        "last_id": found[-1].get("id") if found else None,
+        "has_more": has_more,
+    }
+
+
+def thread_exists(client: Client, thread_id: str) -> bool | None:
+    """Whether the thread is there; None when that cannot be told."""
+    try:
+        client.get("threads", thread_id)
+    except ApiError as exc:
+        return False if exc.status == 404 else None
+    return True
+
+
+def not_found_message(client: Client, error: ApiError, thread_id: str, run_id: str | None = None) -> str:
+    """After a 404 reading a thread's runs, say whether the thread or the run is missing (one more request)."""
+    if thread_exists(client, thread_id) is False:
+        what = f"Thread {thread_id} was not found"
+    elif run_id is not None:
+        what = f"Run {run_id} was not found on thread {thread_id}"
+    else:
+        return str(error)
+    return f"{what} (the server said: {error.message})"
