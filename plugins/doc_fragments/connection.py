@@ -11,7 +11,7 @@ class ModuleDocFragment:
 options:
   api_key:
     description:
-      - The API key (or token) sent as C(Authorization: Bearer).
+      - The API key (or token) sent in the C(Authorization) header as a bearer token.
       - If not set, the value of the E(OPENAI_API_KEY) environment variable is used.
       - It is never shown in results, messages or verbose output.
     type: str

@@ -81,9 +81,12 @@ class AssistantsModule:
         except OptionError as exc:
             module.fail_json(msg=str(exc))
         except TaskFailed as exc:
+            exc.result.pop("diff", None)
             module.fail_json(msg=instance.scrub(exc.message), **exc.result)
         except ApiError as exc:
             module.fail_json(msg=instance.scrub(str(exc)), api_error=exc.to_dict())
+        if not module._diff:
+            result.pop("diff", None)
         module.exit_json(**result)
 
     def scrub(self, text: str) -> str:

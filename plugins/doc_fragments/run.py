@@ -1,0 +1,160 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    # The run options openai_run and openai_thread_run share; both modules use the one run engine.
+    DOCUMENTATION = r"""
+options:
+  state:
+    description:
+      - V(present) makes sure the run exists (creating it when no run carries the task's idempotency key),
+        answers its tool calls when O(tool_outputs) is given, and waits for it when O(wait) is true.
+      - V(absent) makes sure the run is not running any more. A queued, in_progress or requires_action run is
+        cancelled (and waited for until V(cancelled) when O(wait) is true); a finished or missing run is left as
+        it is and reported unchanged.
+    type: str
+    choices: [present, absent]
+    default: present
+  run_id:
+    description:
+      - The ID of an existing run to manage, instead of finding the run by its idempotency key.
+      - The Terraform provider's import by C(thread_id:run_id) is O(thread_id) plus O(run_id) here.
+    type: str
+  assistant_id:
+    description:
+      - The ID of the assistant that executes the run.
+      - Required to create a run; not needed with O(run_id).
+    type: str
+  model:
+    description:
+      - The model to use for the run, overriding the assistant's model.
+    type: str
+  instructions:
+    description:
+      - Instructions that replace the assistant's instructions for this run only.
+    type: str
+  tools:
+    description:
+      - Tools the assistant can use for this run, overriding the assistant's tools. At most 20.
+      - Each item is a dict with C(type) (V(code_interpreter), V(file_search) or V(function)) and, for a function,
+        C(function) with C(name) (matching C(^[a-zA-Z0-9_-]{1,64}$)), C(description), C(parameters) (a JSON Schema
+        object as a dict or as a JSON string) and C(strict).
+      - The API v1 type V(retrieval) is sent as V(file_search), its v2 name, with a deprecation warning.
+    type: list
+    elements: dict
+  metadata:
+    description:
+      - Key-value pairs stored on the run. Keys at most 64 characters, values strings of at most 512 characters.
+      - At most 15 pairs, because the module keeps one key, C(ansible_idempotency_key), for itself.
+      - When an existing run is found (by O(run_id) or by its idempotency key) and its metadata lacks these pairs,
+        the run's metadata is updated.
+    type: dict
+  temperature:
+    description:
+      - Sampling temperature between 0 and 2. Higher values make the output more random.
+    type: float
+  top_p:
+    description:
+      - Nucleus sampling, between 0 and 1. An alternative to O(temperature).
+    type: float
+  max_prompt_tokens:
+    description:
+      - The most prompt tokens the run may use, at least 256. A run that reaches it ends V(incomplete).
+    type: int
+  max_completion_tokens:
+    description:
+      - The most completion tokens the run may use, at least 256. A run that reaches it ends V(incomplete).
+      - O(max_tokens) is the Terraform provider's name for it.
+    type: int
+    aliases: [max_tokens]
+  truncation_strategy:
+    description:
+      - How the thread is truncated before the run, a dict with C(type) (V(auto) or V(last_messages)) and, for
+        V(last_messages), C(last_messages), the number of recent messages to keep (at least 1).
+    type: dict
+  tool_choice:
+    description:
+      - Which tool the model calls, V(none), V(auto), V(required), or a dict naming one tool such as
+        C({"type":"function","function":{"name":"get_weather"}}) or C({"type":"file_search"}).
+    type: raw
+  parallel_tool_calls:
+    description:
+      - Whether the model may call several functions at once.
+    type: bool
+  response_format:
+    description:
+      - The format of the answer, V(auto), V(text), V(json_object), or a dict with C(type) V(text),
+        V(json_object) or V(json_schema) (with C(json_schema) holding at least C(name) and C(schema)).
+      - A plain V(text) or V(json_object) is sent as C({"type":...}).
+    type: raw
+  stream:
+    description:
+      - Whether the run streams its events. Only V(false) is accepted for now; the module waits by polling.
+    type: bool
+    default: false
+  wait:
+    description:
+      - Whether to wait until the run stops, that is until it is V(completed), V(failed), V(cancelled), V(expired),
+        V(incomplete) or V(requires_action).
+      - While waiting, the module polls the run, starting every 0.2 seconds and backing off to O(poll_interval_max),
+        or as the server's C(openai-poll-after-ms) header says, and never sleeps past O(wait_timeout).
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - Seconds to wait for the run (and, with O(on_active_run=wait) or O(on_active_run=cancel), for the run that
+        was blocking the thread), counted from the start of the task. Independent of O(request_timeout).
+      - When it runs out, the task fails with the run's last status and the run in RV(run); see O(cancel_on_timeout).
+    type: float
+    default: 600
+  completion_window:
+    description:
+      - The Terraform provider's name for waiting. Setting it means O(wait=true) with O(wait_timeout) set to it.
+    type: float
+  poll_interval_max:
+    description:
+      - The longest pause in seconds between two polls of a run, between 0.05 and 60.
+    type: float
+    default: 2
+  cancel_on_timeout:
+    description:
+      - Whether to cancel the run when O(wait_timeout) runs out, before failing the task.
+    type: bool
+    default: false
+  tool_outputs:
+    description:
+      - Answers to the tool calls of a run in V(requires_action), one dict per call with C(tool_call_id) (from
+        RV(run.required_action)) and C(output) (a string). They must answer exactly the calls the run asks for.
+      - After submitting them the module waits for the run again when O(wait) is true.
+      - Running the same task again when the run already has these outputs changes nothing.
+    type: list
+    elements: dict
+  idempotency_key:
+    description:
+      - The key that makes the task create one run, however often it runs. Stored in the run's metadata as
+        C(ansible_idempotency_key); before creating, the module looks on the thread for a run carrying it.
+      - When not set, the key is derived from the thread, the assistant and every run parameter, so the same task
+        finds the same run. Set it to start a new run where the parameters are the same, for example
+        C("{{ ansible_date_time.date }}") for one run a day.
+    type: str
+  on_active_run:
+    description:
+      - What to do when the thread already has an active run (queued, in_progress, requires_action or
+        cancelling), since a thread holds one active run at a time.
+      - V(fail) fails the task, naming that run and its status.
+      - V(wait) waits for that run to finish (within O(wait_timeout)) and then creates the new run.
+      - V(cancel) cancels that run, waits until it has left V(cancelling), then creates the new run.
+    type: str
+    choices: [fail, wait, cancel]
+    default: fail
+notes:
+  - B(Idempotency without a state file.) The module stores an idempotency key in the run's metadata and, before
+    creating a run, looks for a run carrying it on the thread. The same lookup makes a create whose response was
+    lost (timeout, reset, server error after the run was made) safe to retry, so a task never makes two runs.
+  - A run found by its key is the result even if it failed; the task then fails again with the run's error. Change
+    O(idempotency_key) (or a parameter) to start a new run.
+  - Check mode sends only reads. It reports C(changed) from the same lookups a real run makes.
+"""

@@ -1,0 +1,388 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The run engine shared by openai_run and openai_thread_run.
+
+Private to llmops.assistants: not a public API, it may change in any release.
+One flow for both modules: payload, find by idempotency key, make room on a busy thread, create,
+answer tool calls, cancel, wait, and shape the result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+import typing as t
+
+from ._client import ApiError, Client
+from ._module import TaskFailed
+from ._options import normalize_messages, normalize_response_format, normalize_tools
+from ._run_lookup import output_text, run_messages
+
+IDEMPOTENCY_METADATA_KEY = "ansible_idempotency_key"
+THREAD_OWNER_METADATA_KEY = "ansible_created_by"
+THREAD_OWNER = "llmops.assistants.openai_thread_run"
+
+KEEP_WAITING = frozenset({"queued", "in_progress", "cancelling"})
+CANCELLABLE = frozenset({"queued", "in_progress", "requires_action"})
+ACTIVE = KEEP_WAITING | {"requires_action"}
+TERMINAL = frozenset({"completed", "failed", "cancelled", "expired", "incomplete"})
+KNOWN_STATUSES = ACTIVE | TERMINAL
+ANSWER_STATUSES = TERMINAL | {"requires_action"}
+FAILED_STATUSES = frozenset({"failed", "expired", "cancelled"})
+
+POLL_FIRST = 0.2
+POLL_GROWTH = 1.5
+_BUSY_THREAD = re.compile(r"already has an active run")
+
+# Options sent to the API as they are (after their checks); order only matters for readability.
+RUN_FIELDS = (
+    "assistant_id", "model", "instructions", "tools", "metadata", "temperature", "top_p", "max_prompt_tokens",
+    "max_completion_tokens", "truncation_strategy", "tool_choice", "parallel_tool_calls", "response_format",
+)
+CREATE_RUN_ONLY_FIELDS = ("additional_instructions", "additional_messages", "reasoning_effort")
+
+
+class WaitTimedOut(Exception):
+    def __init__(self, run: dict[str, t.Any]) -> None:
+        super().__init__(run.get("status"))
+        self.run = run
+
+
+def snapshot(run: dict[str, t.Any] | None) -> dict[str, t.Any]:
+    """What diff mode shows of a run."""
+    if not run:
+        return {}
+    return {"id": run.get("id"), "status": run.get("status"), "metadata": run.get("metadata") or {}}
+
+
+def poll_after_seconds(headers: t.Mapping[str, str]) -> float | None:
+    value = headers.get("openai-poll-after-ms") if headers else None
+    try:
+        return max(float(value) / 1000.0, 0.0) if value is not None else None
+    except ValueError:
+        return None
+
+
+def idempotency_value(thread_id: str, payload: dict[str, t.Any]) -> str:
+    """The same thread, assistant and parameters always give the same key."""
+    canonical = json.dumps({"thread_id": thread_id, "run": payload}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:40]
+
+
+class RunEngine:
+    """Drives one run to the state a task asks for."""
+
+    def __init__(
+        self,
+        client: Client,
+        params: t.Mapping[str, t.Any],
+        *,
+        check_mode: bool,
+        warn: t.Callable[[str], None],
+        clock: t.Callable[[], float] = time.monotonic,
+        sleep: t.Callable[[float], None] = time.sleep,
+        wall: t.Callable[[], float] = time.time,
+    ) -> None:
+        self.client = client
+        self.params = params
+        self.check_mode = check_mode
+        self.warn = warn
+        self._clock = clock
+        self._sleep = sleep
+        self._wall = wall
+        window = params.get("completion_window")
+        self.wait = True if window is not None else params.get("wait", True)
+        self.wait_timeout = window if window is not None else params.get("wait_timeout", 600.0)
+        self.deadline = clock() + self.wait_timeout
+        self.changed = False
+        self.cancel_requested = False
+        self.diff: dict[str, t.Any] = {"before": {}, "after": {}}
+        self._payload: dict[str, t.Any] | None = None
+
+    # ---- payload -------------------------------------------------------------------------------
+
+    def run_payload(self) -> dict[str, t.Any]:
+        """The request body for a run on an existing thread; built (and so checked) once."""
+        if self._payload is None:
+            self._payload = self.build_payload(RUN_FIELDS + CREATE_RUN_ONLY_FIELDS)
+        return self._payload
+
+    def build_payload(self, fields: t.Sequence[str]) -> dict[str, t.Any]:
+        """A request body from the options that are set, in their API v2 form. Raises OptionError."""
+        params = dict(self.params)
+        params["tools"] = normalize_tools(params.get("tools"), self.warn)
+        params["response_format"] = normalize_response_format(params.get("response_format"))
+        if "additional_messages" in fields:
+            params["additional_messages"] = normalize_messages(params.get("additional_messages"), self.warn, "additional_messages")
+        return {name: params[name] for name in fields if params.get(name) is not None}
+
+    def keyed_payload(self, thread_id: str, payload: dict[str, t.Any]) -> tuple[dict[str, t.Any], str]:
+        """The payload with the idempotency key stored in its metadata, and that key."""
+        key = self.params.get("idempotency_key") or idempotency_value(thread_id, payload)
+        keyed = dict(payload)
+        keyed["metadata"] = dict(payload.get("metadata") or {}, **{IDEMPOTENCY_METADATA_KEY: key})
+        return keyed, key
+
+    # ---- reading -------------------------------------------------------------------------------
+
+    def read_run(self, thread_id: str, run_id: str) -> tuple[dict[str, t.Any], t.Mapping[str, str]]:
+        try:
+            response = self.client.get("threads", thread_id, "runs", run_id, deadline=self.deadline)
+        except ApiError as exc:
+            if exc.status == 404:
+                raise TaskFailed(f"Run {run_id} was not found on thread {thread_id}: {exc.message}", thread_id=thread_id) from None
+            raise
+        return response.data, response.headers
+
+    def find_by_key(self, thread_id: str, key: str) -> tuple[dict[str, t.Any] | None, dict[str, t.Any] | None]:
+        """The run carrying this idempotency key, and the thread's newest run (the only one that can be active)."""
+        newest = None
+        try:
+            for run in self.client.items("threads", thread_id, "runs", order="desc"):
+                newest = newest or run
+                if (run.get("metadata") or {}).get(IDEMPOTENCY_METADATA_KEY) == key:
+                    return run, newest
+        except ApiError as exc:
+            if exc.status == 404:
+                raise TaskFailed(f"Thread {thread_id} was not found: {exc.message}", thread_id=thread_id) from None
+            raise
+        return None, newest
+
+    # ---- the flows -----------------------------------------------------------------------------
+
+    def present(self, thread_id: str) -> dict[str, t.Any]:
+        """A run on an existing thread: the one named by run_id, the one carrying the key, or a new one."""
+        run_id = self.params.get("run_id")
+        if run_id:
+            run, headers = self.read_run(thread_id, run_id)
+        else:
+            payload, key = self.keyed_payload(thread_id, self.run_payload())
+            run, newest = self.find_by_key(thread_id, key)
+            headers = {}
+            if run is None:
+                return self._create(thread_id, payload, key, newest)
+        self.diff["before"] = snapshot(run)
+        run = self._converge_metadata(thread_id, run)
+        if self.params.get("tool_outputs"):
+            run, headers = self._answer_tool_calls(thread_id, run)
+        return self.finish(thread_id, run, headers)
+
+    def absent(self, thread_id: str) -> dict[str, t.Any]:
+        """No run left running: cancel the run found by run_id or by the key."""
+        run_id = self.params.get("run_id")
+        try:
+            if run_id:
+                run, _headers = self.read_run(thread_id, run_id)
+            else:
+                _payload, key = self.keyed_payload(thread_id, self.run_payload())
+                run, _newest = self.find_by_key(thread_id, key)
+        except TaskFailed:
+            # The run or its thread is gone: nothing is running.
+            return self.result(thread_id, None)
+        return self.cancel_and_report(thread_id, run)
+
+    def cancel_and_report(self, thread_id: str, run: dict[str, t.Any] | None) -> dict[str, t.Any]:
+        self.diff["before"] = snapshot(run)
+        if run is None or run["status"] not in CANCELLABLE:
+            if run is not None and run["status"] == "cancelling" and self.wait:
+                run = self._wait_for(thread_id, run, TERMINAL)
+            self.diff["after"] = snapshot(run)
+            return self.result(thread_id, run)
+        run = self._cancel(thread_id, run)
+        if self.wait and not self.check_mode:
+            run = self._wait_for(thread_id, run, TERMINAL)
+        self.diff["after"] = snapshot(run)
+        return self.result(thread_id, run)
+
+    def finish(self, thread_id: str, run: dict[str, t.Any], headers: t.Mapping[str, str] | None = None) -> dict[str, t.Any]:
+        """Wait if asked, then shape the result or fail the task as the run's end deserves."""
+        if self.wait and not self.check_mode and run["status"] not in ANSWER_STATUSES:
+            run = self._wait_for(thread_id, run, ANSWER_STATUSES, headers)
+        self.diff["after"] = snapshot(run)
+        return self.answer(thread_id, run)
+
+    # ---- steps ---------------------------------------------------------------------------------
+
+    def _create(
+        self, thread_id: str, payload: dict[str, t.Any], key: str, newest: dict[str, t.Any] | None
+    ) -> dict[str, t.Any]:
+        self.changed = True
+        if newest is not None and newest.get("status") in ACTIVE:
+            self.make_room(thread_id, newest)
+        if self.check_mode:
+            predicted = {"status": "queued", "metadata": payload.get("metadata") or {}}
+            self.diff["after"] = predicted
+            return self.result(thread_id, None)
+        for attempt in (1, 2):
+            try:
+                response = self.client.create(
+                    "threads", thread_id, "runs", body=payload,
+                    find_existing=lambda: self.find_by_key(thread_id, key)[0],
+                )
+            except ApiError as exc:
+                busy = exc.status == 400 and _BUSY_THREAD.search(exc.message or "")
+                if not busy or attempt == 2:
+                    raise
+                # Another client started a run between our lookup and our create.
+                _run, newest = self.find_by_key(thread_id, key)
+                if newest is None or newest.get("status") not in ACTIVE:
+                    raise
+                self.make_room(thread_id, newest)
+                continue
+            return self.finish(thread_id, response.data, response.headers)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def make_room(self, thread_id: str, active: dict[str, t.Any]) -> None:
+        """A thread holds one active run: fail, wait for it, or cancel it, as on_active_run says."""
+        policy = self.params.get("on_active_run", "fail")
+        if policy == "fail":
+            raise TaskFailed(
+                f"Thread {thread_id} already has an active run {active['id']} (status {active['status']}). "
+                "Set on_active_run to wait or cancel, or cancel that run first.",
+                thread_id=thread_id, active_run=active, changed=False,
+            )
+        if self.check_mode:
+            return
+        if policy == "cancel" and active["status"] in CANCELLABLE:
+            active = self._cancel(thread_id, active, requested=False)
+        self._wait_for(thread_id, active, TERMINAL, what=f"the active run {active['id']} to finish before creating a new one")
+
+    def _converge_metadata(self, thread_id: str, run: dict[str, t.Any]) -> dict[str, t.Any]:
+        wanted = self.params.get("metadata")
+        current = run.get("metadata") or {}
+        if not wanted or all(current.get(k) == v for k, v in wanted.items()):
+            return run
+        self.changed = True
+        merged = dict(current, **wanted)
+        if self.check_mode:
+            return dict(run, metadata=merged)
+        return self.client.post("threads", thread_id, "runs", run["id"], body={"metadata": merged}).data
+
+    def _answer_tool_calls(self, thread_id: str, run: dict[str, t.Any]) -> tuple[dict[str, t.Any], t.Mapping[str, str]]:
+        outputs = self.params["tool_outputs"]
+        given = [item["tool_call_id"] for item in outputs]
+        if run["status"] != "requires_action":
+            if self._already_answered(thread_id, run, outputs):
+                return run, {}
+            raise TaskFailed(
+                f"Run {run['id']} is {run['status']}, not requires_action, so tool_outputs cannot be submitted.",
+                run=run, thread_id=thread_id,
+            )
+        calls = ((run.get("required_action") or {}).get("submit_tool_outputs") or {}).get("tool_calls") or []
+        wanted = [call["id"] for call in calls]
+        missing = [call_id for call_id in wanted if call_id not in given]
+        unknown = [call_id for call_id in given if call_id not in wanted]
+        if missing or unknown:
+            parts = []
+            if missing:
+                parts.append(f"missing an output for {', '.join(missing)}")
+            if unknown:
+                parts.append(f"answering tool calls the run did not make: {', '.join(unknown)}")
+            raise TaskFailed(
+                f"tool_outputs must answer exactly the tool calls of run {run['id']} ({', '.join(wanted)}); it is "
+                + " and ".join(parts) + ".",
+                run=run, thread_id=thread_id,
+            )
+        self.changed = True
+        if self.check_mode:
+            return dict(run, status="queued"), {}
+        run_id = run["id"]
+        response = self.client.create(
+            "threads", thread_id, "runs", run_id, "submit_tool_outputs",
+            body={"tool_outputs": [{"tool_call_id": o["tool_call_id"], "output": o["output"]} for o in outputs]},
+            find_existing=lambda: self._read_if_not(thread_id, run_id, {"requires_action"}),
+        )
+        return response.data, response.headers
+
+    def _already_answered(self, thread_id: str, run: dict[str, t.Any], outputs: list[dict[str, t.Any]]) -> bool:
+        """A re-run of the task that answered these tool calls: the run's steps hold the same outputs."""
+        answered = {}
+        for step in self.client.items("threads", thread_id, "runs", run["id"], "steps", order="asc"):
+            for call in (step.get("step_details") or {}).get("tool_calls") or []:
+                answered[call.get("id")] = (call.get("function") or {}).get("output")
+        return all(answered.get(o["tool_call_id"]) == o["output"] for o in outputs)
+
+    def _read_if_not(self, thread_id: str, run_id: str, statuses: t.Collection[str]) -> dict[str, t.Any] | None:
+        run, _headers = self.read_run(thread_id, run_id)
+        return None if run["status"] in statuses else run
+
+    def _cancel(self, thread_id: str, run: dict[str, t.Any], *, requested: bool = True) -> dict[str, t.Any]:
+        self.changed = True
+        self.cancel_requested = self.cancel_requested or requested
+        if self.check_mode:
+            return dict(run, status="cancelling")
+        try:
+            return self.client.create(
+                "threads", thread_id, "runs", run["id"], "cancel", body={},
+                find_existing=lambda: self._read_if_not(thread_id, run["id"], CANCELLABLE),
+            ).data
+        except ApiError as exc:
+            if exc.status != 400:
+                raise
+            # It finished (or began cancelling) between our read and our cancel.
+            current, _headers = self.read_run(thread_id, run["id"])
+            if current["status"] in CANCELLABLE:
+                raise
+            if requested:
+                self.changed = False
+            return current
+
+    def _wait_for(
+        self,
+        thread_id: str,
+        run: dict[str, t.Any],
+        stop: t.Collection[str],
+        headers: t.Mapping[str, str] | None = None,
+        what: str = "",
+    ) -> dict[str, t.Any]:
+        """Poll until the run's status is in `stop`, backing off to poll_interval_max, never past the deadline."""
+        interval = POLL_FIRST
+        cap = self.params.get("poll_interval_max") or 2.0
+        hint = poll_after_seconds(headers or {})
+        while run["status"] not in stop:
+            if run["status"] not in KNOWN_STATUSES:
+                raise TaskFailed(
+                    f"Run {run['id']} has the status {run['status']!r}, which this module does not know; stopped waiting.",
+                    run=run, thread_id=thread_id,
+                )
+            remaining = self.deadline - self._clock()
+            if remaining <= 0:
+                self._timed_out(thread_id, run, what)
+            delay = hint if hint is not None else interval
+            interval = min(interval * POLL_GROWTH, cap)
+            self._sleep(max(0.0, min(delay, remaining)))
+            run, headers = self.read_run(thread_id, run["id"])
+            hint = poll_after_seconds(headers)
+        return run
+
+    def _timed_out(self, thread_id: str, run: dict[str, t.Any], what: str) -> t.NoReturn:
+        message = f"Timed out after {self.wait_timeout:g} seconds waiting for {what or 'run ' + run['id']}; its last status was {run['status']}."
+        if self.params.get("cancel_on_timeout") and run["status"] in CANCELLABLE and not what:
+            run = self._cancel(thread_id, run)
+            message += f" The run was cancelled (cancel_on_timeout); its status is now {run['status']}."
+        raise TaskFailed(message, run=run, thread_id=thread_id, changed=self.changed)
+
+    # ---- results -------------------------------------------------------------------------------
+
+    def answer(self, thread_id: str, run: dict[str, t.Any]) -> dict[str, t.Any]:
+        """The result for a run that stopped (or was not waited for); a run that went wrong fails the task."""
+        status = run.get("status")
+        if status in FAILED_STATUSES and not (status == "cancelled" and self.cancel_requested):
+            error = run.get("last_error") or {}
+            detail = f": {error.get('code')}: {error.get('message')}" if error else ""
+            raise TaskFailed(f"Run {run['id']} {status}{detail}", run=run, thread_id=thread_id, changed=self.changed)
+        result = self.result(thread_id, run)
+        if status == "completed":
+            result["messages"] = run_messages(self.client, thread_id, run["id"])
+            result["output_text"] = output_text(result["messages"])
+        elif status == "incomplete":
+            self.warn(f"Run {run['id']} ended incomplete: {json.dumps(run.get('incomplete_details'))}")
+        elif status == "requires_action" and run.get("expires_at"):
+            result["expires_in"] = max(0, int(run["expires_at"] - self._wall()))
+        return result
+
+    def result(self, thread_id: str | None, run: dict[str, t.Any] | None) -> dict[str, t.Any]:
+        return {"changed": self.changed, "run": run, "thread_id": thread_id, "diff": self.diff}
