@@ -14,17 +14,6 @@ import typing as t
 
 from ._client import PAGE_SIZE_MAX, ApiError, Client
 
-RUN_STATUSES = (
-    "queued",
-    "in_progress",
-    "requires_action",
-    "cancelling",
-    "cancelled",
-    "failed",
-    "completed",
-    "incomplete",
-    "expired",
-)
 ORDERS = ("asc", "desc")
 
 

@@ -21,7 +21,6 @@ from requests.adapters import BaseAdapter
 
 from ansible_collections.llmops.assistants.plugins.module_utils._client import ApiError, Client
 from ansible_collections.llmops.assistants.plugins.module_utils._run_lookup import (
-    RUN_STATUSES,
     get_run,
     list_runs,
     not_found_message,
@@ -338,8 +337,3 @@ def test_not_found_names_the_missing_run(api: FakeApi) -> None:
     message = not_found_message(client, caught.value, THREAD, "run_missing")
     assert message.startswith(f"Run run_missing was not found on thread {THREAD}")
     assert "No run found with id 'run_missing'" in message
-
-
-def test_statuses_are_the_apis() -> None:
-    assert RUN_STATUSES == ("queued", "in_progress", "requires_action", "cancelling", "cancelled", "failed",
-                            "completed", "incomplete", "expired")
