@@ -1,0 +1,114 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""openai_run_info as a user runs it: options checked before any request, the run with all its steps, the
+answer, check mode, and a missing thread or run named in the failure."""
+
+from __future__ import annotations
+
+import json
+import typing as t
+from unittest import mock
+
+import pytest
+import requests
+
+from ansible.module_utils import basic
+from ansible_collections.llmops.assistants.plugins.modules import openai_run_info
+from ansible_collections.llmops.assistants.tests.unit.plugins.module_utils.test_run_lookup import BASE, THREAD, FakeApi
+
+try:
+    from ansible.module_utils.testing import patch_module_args
+except ImportError:  # ansible-core < 2.19
+    def patch_module_args(args: dict[str, t.Any]) -> t.Any:
+        return mock.patch.object(basic, "_ANSIBLE_ARGS", json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode())
+
+
+@pytest.fixture
+def api(monkeypatch: pytest.MonkeyPatch) -> FakeApi:
+    """Every Session the module makes talks to the fake API instead of the network."""
+    fake = FakeApi()
+    real_session = requests.Session
+
+    def session() -> requests.Session:
+        made = real_session()
+        made.mount(BASE, fake)
+        return made
+
+    monkeypatch.setattr(requests, "Session", session)
+    fake.add_runs(THREAD, ["completed"])
+    fake.steps["run_0000"] = [
+        {"id": f"step_{n:03d}", "object": "thread.run.step", "type": "message_creation", "status": "completed",
+         "step_details": {"type": "message_creation", "message_creation": {"message_id": f"msg_{n:03d}"}}}
+        for n in range(45)
+    ]
+    fake.messages[THREAD] = [
+        {"id": "msg_user", "role": "user", "run_id": None, "content": [{"type": "text", "text": {"value": "hi"}}]},
+        {"id": "msg_000", "role": "assistant", "run_id": "run_0000",
+         "content": [{"type": "text", "text": {"value": "Hello!", "annotations": []}}]},
+    ]
+    return fake
+
+
+def run_module(capsys: pytest.CaptureFixture[str], **args: t.Any) -> dict[str, t.Any]:
+    args = {"api_base": BASE, "api_key": "sk-test", "max_retries": 0, **args}
+    with patch_module_args(args), pytest.raises(SystemExit):
+        openai_run_info.main()
+    return json.loads(capsys.readouterr().out)
+
+
+def test_returns_the_run_with_every_step(api: FakeApi, capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_module(capsys, thread_id=THREAD, run_id="run_0000")
+    assert result["changed"] is False and "failed" not in result
+    assert result["thread_id"] == THREAD
+    assert result["run"]["id"] == "run_0000" and result["run"]["status"] == "completed"
+    assert [step["id"] for step in result["run"]["steps"]] == [f"step_{n:03d}" for n in range(45)]
+    assert json.loads(result["run"]["steps"][0]["details"]) == {"type": "message_creation", "message_creation": {"message_id": "msg_000"}}
+    assert "messages" not in result and "output_text" not in result
+
+
+def test_include_steps_false_reads_only_the_run(api: FakeApi, capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_module(capsys, thread_id=THREAD, run_id="run_0000", include_steps=False)
+    assert "steps" not in result["run"]
+    assert [path for _, path, _ in api.requests] == [f"/threads/{THREAD}/runs/run_0000"]
+
+
+def test_include_messages_adds_the_answer(api: FakeApi, capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_module(capsys, thread_id=THREAD, run_id="run_0000", include_messages=True)
+    assert [message["id"] for message in result["messages"]] == ["msg_000"]
+    assert result["output_text"] == "Hello!"
+
+
+def test_check_mode_reads_the_same(api: FakeApi, capsys: pytest.CaptureFixture[str]) -> None:
+    normal = run_module(capsys, thread_id=THREAD, run_id="run_0000", include_messages=True)
+    checked = run_module(capsys, thread_id=THREAD, run_id="run_0000", include_messages=True, _ansible_check_mode=True)
+    assert checked["changed"] is False
+    assert checked["run"] == normal["run"] and checked["output_text"] == normal["output_text"]
+
+
+def test_missing_run_fails_naming_run_and_thread(api: FakeApi, capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_module(capsys, thread_id=THREAD, run_id="run_gone")
+    assert result["failed"] is True
+    assert result["msg"].startswith(f"Run run_gone was not found on thread {THREAD}")
+    assert result["api_error"]["status"] == 404 and "exception" not in result
+
+
+def test_missing_thread_fails_naming_the_thread(api: FakeApi, capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_module(capsys, thread_id="thread_gone", run_id="run_0000")
+    assert result["failed"] is True
+    assert result["msg"].startswith("Thread thread_gone was not found")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"run_id": "run_0000"}, "missing required arguments: thread_id"),
+        ({"thread_id": THREAD}, "missing required arguments: run_id"),
+        ({"thread_id": "../assistants", "run_id": "run_0000"}, "thread_id must be an id made of letters"),
+        ({"thread_id": THREAD, "run_id": "run_1?limit=1"}, "run_id must be an id made of letters"),
+    ],
+)
+def test_bad_options_fail_before_any_request(api: FakeApi, capsys: pytest.CaptureFixture[str], args: dict[str, t.Any], message: str) -> None:
+    result = run_module(capsys, **args)
+    assert result["failed"] is True and message in result["msg"]
+    assert api.requests == []
