@@ -1,0 +1,484 @@
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The run state machine: queued -> in_progress -> terminal, driven by the server clock.
+
+Nothing runs in the background. Each run has a timeline of absolute times fixed when it is created
+(or resumed, or cancelled); every request first calls `tick()`, which applies all transitions whose
+time has come, stamping each with its scheduled time rather than the time it was noticed. Results are
+therefore the same whatever the polling pattern, and there is no scheduler thread to race with.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistants_server.clock import Clock
+from assistants_server.errors import bad_request
+from assistants_server.store import Store, new_id, snapshot
+
+RUN_LIFETIME_SECONDS = 600
+OUTCOMES = ("completed", "failed", "expired", "incomplete", "requires_action")
+MAX_SIM_STEPS = 1000
+MAX_SIM_SECONDS = 86400.0
+QUEUED_SHARE = 0.2  # part of a run's duration spent queued before in_progress
+FAILED_ERROR = {"code": "server_error", "message": "Sorry, something went wrong."}
+
+
+@dataclass
+class RunPlan:
+    """What a run will do, decided (and checked) before anything is written."""
+
+    duration: float
+    outcome: str
+    steps: int
+    tools: list[dict[str, Any]]
+    tool_choice: Any
+    function_call: dict[str, Any] | None
+
+
+@dataclass
+class RunState:
+    run: dict[str, Any]
+    plan: RunPlan
+    phase: str  # queued | in_progress | requires_action | cancelling | done
+    start_at: float
+    end_at: float
+    expire_at: float
+    prompt_tokens: int
+    user_text: str
+    resumed: bool = False
+    cancel_done_at: float = 0.0
+    message: dict[str, Any] | None = None
+    tool_outputs: list[tuple[str, str]] = field(default_factory=list)
+    events: list[tuple[str, dict[str, Any]]] | None = None  # recorded only for streamed runs
+
+
+def _tokens(text: str) -> int:
+    return max(1, math.ceil(len(text) / 4))
+
+
+def message_text(message: dict[str, Any]) -> str:
+    parts = []
+    for part in message.get("content") or []:
+        if part.get("type") == "text":
+            parts.append(part["text"]["value"])
+        elif part.get("type") in ("image_file", "image_url"):
+            parts.append(f"[{part['type']}]")
+    return " ".join(parts)
+
+
+def _example_value(schema: Any, text: str) -> Any:
+    if not isinstance(schema, dict):
+        return text
+    if isinstance(schema.get("enum"), list) and schema["enum"]:
+        return schema["enum"][0]
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), None)
+    return {"integer": 1, "number": 1, "boolean": True, "array": [], "object": {}}.get(kind, text)
+
+
+def example_arguments(function: dict[str, Any], text: str) -> str:
+    """Deterministic arguments for a function call: one value per declared parameter."""
+    parameters = function.get("parameters") or {}
+    properties = parameters.get("properties") if isinstance(parameters, dict) else None
+    if not isinstance(properties, dict):
+        return "{}"
+    return json.dumps({name: _example_value(schema, text) for name, schema in properties.items()})
+
+
+def _metadata_controls(metadata: dict[str, Any], default_seconds: float) -> tuple[float, str | None, int]:
+    seconds = default_seconds
+    if "sim_seconds" in metadata:
+        raw = metadata["sim_seconds"]
+        try:
+            seconds = float(raw)
+        except ValueError:
+            seconds = -1.0
+        if not (math.isfinite(seconds) and 0 <= seconds <= MAX_SIM_SECONDS):
+            raise bad_request(f"Invalid value for 'metadata.sim_seconds': must be a number of seconds between 0 and {int(MAX_SIM_SECONDS)}, got '{raw}'.",
+                              param="metadata.sim_seconds", code="invalid_value")
+    outcome = metadata.get("sim_outcome")
+    if outcome is not None and outcome not in OUTCOMES:
+        raise bad_request(f"Invalid value for 'metadata.sim_outcome': '{outcome}'. Supported values are: {', '.join(OUTCOMES)}.",
+                          param="metadata.sim_outcome", code="invalid_value")
+    steps = 1
+    if "sim_steps" in metadata:
+        raw = metadata["sim_steps"]
+        if not (raw.isdigit() and 1 <= int(raw) <= MAX_SIM_STEPS):
+            raise bad_request(f"Invalid value for 'metadata.sim_steps': must be a whole number between 1 and {MAX_SIM_STEPS}, got '{raw}'.",
+                              param="metadata.sim_steps", code="invalid_value")
+        steps = int(raw)
+    return seconds, outcome, steps
+
+
+class Lifecycle:
+    def __init__(self, store: Store, clock: Clock, *, run_seconds: float = 0.5, cancel_seconds: float = 0.1) -> None:
+        self.store = store
+        self.clock = clock
+        self.run_seconds = run_seconds
+        self.cancel_seconds = cancel_seconds
+        self.active: dict[str, RunState] = {}  # run_id -> state, for runs not yet terminal
+
+    def clear(self) -> None:
+        self.active.clear()
+
+    # ---- planning and creation ----
+
+    def plan(self, assistant: dict[str, Any], body: dict[str, Any]) -> RunPlan:
+        """Decide what the run will do; raises 400 before anything is stored."""
+        seconds, outcome, steps = _metadata_controls(body.get("metadata") or {}, self.run_seconds)
+        tools = body["tools"] if body.get("tools") is not None else assistant["tools"]
+        tool_choice = body["tool_choice"] if body.get("tool_choice") is not None else "auto"
+        functions = [tool["function"] for tool in tools if tool["type"] == "function"]
+        function_call = None
+        if isinstance(tool_choice, dict):
+            if tool_choice["type"] == "function":
+                name = tool_choice["function"]["name"]
+                function_call = next((f for f in functions if f["name"] == name), None)
+                if function_call is None:
+                    raise bad_request(f"Invalid value for 'tool_choice': the function '{name}' is not among the run's tools.",
+                                      param="tool_choice", code="invalid_value")
+        elif tool_choice != "none" and functions:
+            function_call = functions[0]
+        if outcome is None:
+            outcome = "requires_action" if function_call else "completed"
+        elif outcome == "requires_action" and function_call is None:
+            raise bad_request("metadata.sim_outcome 'requires_action' needs a function tool the run can call (and tool_choice not 'none').",
+                              param="metadata.sim_outcome", code="invalid_value")
+        return RunPlan(duration=seconds, outcome=outcome, steps=steps, tools=tools, tool_choice=tool_choice, function_call=function_call)
+
+    def create(self, thread_id: str, assistant: dict[str, Any], body: dict[str, Any], plan: RunPlan, now: float, *, stream: bool = False,
+               thread_created: dict[str, Any] | None = None) -> RunState:
+        instructions = body["instructions"] if body.get("instructions") is not None else (assistant.get("instructions") or "")
+        if body.get("additional_instructions"):
+            instructions = f"{instructions}\n{body['additional_instructions']}" if instructions else body["additional_instructions"]
+        truncation = body.get("truncation_strategy") or {"type": "auto"}
+        truncation = {"type": truncation["type"], "last_messages": truncation.get("last_messages")}
+        created_at = int(now)
+        run = {
+            "id": new_id("run_"),
+            "object": "thread.run",
+            "created_at": created_at,
+            "assistant_id": assistant["id"],
+            "thread_id": thread_id,
+            "status": "queued",
+            "required_action": None,
+            "last_error": None,
+            "expires_at": created_at + RUN_LIFETIME_SECONDS,
+            "started_at": None,
+            "cancelled_at": None,
+            "failed_at": None,
+            "completed_at": None,
+            "incomplete_details": None,
+            "model": body.get("model") or assistant["model"],
+            "instructions": instructions,
+            "tools": snapshot({"t": plan.tools})["t"],
+            "metadata": dict(body.get("metadata") or {}),
+            "usage": None,
+            "temperature": body["temperature"] if body.get("temperature") is not None else assistant.get("temperature", 1.0),
+            "top_p": body["top_p"] if body.get("top_p") is not None else assistant.get("top_p", 1.0),
+            "max_prompt_tokens": body.get("max_prompt_tokens"),
+            "max_completion_tokens": body.get("max_completion_tokens"),
+            "truncation_strategy": truncation,
+            "tool_choice": plan.tool_choice,
+            "parallel_tool_calls": body.get("parallel_tool_calls", True),
+            "response_format": body["response_format"] if body.get("response_format") is not None else assistant.get("response_format", "auto"),
+        }
+        messages = list(self.store.messages[thread_id].values())
+        if truncation["type"] == "last_messages" and truncation["last_messages"]:
+            messages = messages[-truncation["last_messages"]:]
+        prompt = " ".join([instructions] + [message_text(m) for m in messages])
+        user_text = next((message_text(m) for m in reversed(list(self.store.messages[thread_id].values())) if m["role"] == "user"), "")
+        state = RunState(
+            run=run, plan=plan, phase="queued",
+            start_at=now + plan.duration * QUEUED_SHARE, end_at=now + plan.duration,
+            expire_at=float(created_at + RUN_LIFETIME_SECONDS),
+            prompt_tokens=_tokens(prompt), user_text=user_text,
+            events=[] if stream else None,
+        )
+        self.store.add_run(run)
+        self.store.active_runs[thread_id] = run["id"]
+        self.active[run["id"]] = state
+        if thread_created is not None:
+            self._emit(state, "thread.created", thread_created)
+        self._emit(state, "thread.run.created", run)
+        self._emit(state, "thread.run.queued", run)
+        return state
+
+    # ---- requests that change a run ----
+
+    def cancel(self, run: dict[str, Any], now: float) -> RunState | None:
+        state = self.active.get(run["id"])
+        if state is None or state.phase not in ("queued", "in_progress", "requires_action"):
+            raise bad_request(f"Cannot cancel run with status '{run['status']}'.", param=None, code=None)
+        state.phase = "cancelling"
+        state.cancel_done_at = now + self.cancel_seconds
+        run["status"] = "cancelling"
+        self._emit(state, "thread.run.cancelling", run)
+        return state
+
+    def submit_tool_outputs(self, run: dict[str, Any], outputs: list[dict[str, Any]], now: float, *, stream: bool = False) -> RunState:
+        state = self.active.get(run["id"])
+        if state is None or state.phase != "requires_action":
+            raise bad_request(f'Runs in status "{run["status"]}" do not accept tool outputs.', param=None, code=None)
+        pending = [call["id"] for call in run["required_action"]["submit_tool_outputs"]["tool_calls"]]
+        given = [item["tool_call_id"] for item in outputs]
+        if sorted(given) != sorted(pending):
+            missing = [cid for cid in pending if cid not in given]
+            unknown = [cid for cid in given if cid not in pending]
+            detail = []
+            if missing:
+                detail.append(f"missing outputs for {missing}")
+            if unknown:
+                detail.append(f"unknown tool_call_ids {unknown}")
+            if not detail:
+                detail.append("each tool call must be answered exactly once")
+            raise bad_request(f"Expected tool outputs for call_ids {pending}, got {given}: {'; '.join(detail)}.", param="tool_outputs", code="invalid_value")
+        if stream:
+            state.events = []
+        by_id = {item["tool_call_id"]: item.get("output", "") for item in outputs}
+        step = self._step_with_calls(run)
+        tick = int(now)
+        for call in step["step_details"]["tool_calls"]:
+            call["function"]["output"] = by_id[call["id"]]
+            state.tool_outputs.append((call["function"]["name"], by_id[call["id"]]))
+        step["status"] = "completed"
+        step["completed_at"] = tick
+        step["usage"] = self._usage(state.prompt_tokens, _tokens(json.dumps(step["step_details"])))
+        self._emit(state, "thread.run.step.completed", step)
+        run["required_action"] = None
+        run["status"] = "queued"
+        state.phase = "queued"
+        state.resumed = True
+        state.start_at = now + state.plan.duration * QUEUED_SHARE
+        state.end_at = now + state.plan.duration
+        self._emit(state, "thread.run.queued", run)
+        return state
+
+    # ---- the clock ----
+
+    def tick(self) -> float:
+        """Apply every transition that is due; callers hold the store lock."""
+        now = self.clock.now()
+        for state in list(self.active.values()):
+            self.advance(state, now)
+        return now
+
+    def advance(self, state: RunState, now: float) -> None:
+        run = state.run
+        if run["thread_id"] not in self.store.threads:
+            self.active.pop(run["id"], None)  # thread deleted under the run
+            return
+        while state.phase != "done":
+            if state.phase == "queued":
+                when, action = (state.expire_at, self._expire) if state.expire_at < state.start_at else (state.start_at, self._start)
+            elif state.phase == "in_progress":
+                when, action = (state.expire_at, self._expire) if state.expire_at < state.end_at else (state.end_at, self._finish)
+            elif state.phase == "requires_action":
+                when, action = state.expire_at, self._expire
+            else:  # cancelling
+                when, action = state.cancel_done_at, self._cancelled
+            if when > now:
+                return
+            action(state, when)
+
+    def _start(self, state: RunState, when: float) -> None:
+        run = state.run
+        run["status"] = "in_progress"
+        if run["started_at"] is None:
+            run["started_at"] = int(when)
+        state.phase = "in_progress"
+        self._emit(state, "thread.run.in_progress", run)
+        if state.resumed or state.plan.outcome in ("completed", "incomplete"):
+            if not state.resumed:
+                for index in range(1, state.plan.steps):
+                    self._add_code_step(state, index, when)
+            self._add_message_step(state, when)
+
+    def _finish(self, state: RunState, when: float) -> None:
+        outcome = "completed" if state.resumed else state.plan.outcome
+        if outcome == "requires_action":
+            self._require_action(state, when)
+        elif outcome == "completed":
+            self._complete_message(state, when, incomplete=False)
+            self._terminal(state, "completed", completed_at=int(when))
+        elif outcome == "incomplete":
+            self._complete_message(state, when, incomplete=True)
+            limits = state.run
+            reason = "max_prompt_tokens" if limits["max_prompt_tokens"] and not limits["max_completion_tokens"] else "max_completion_tokens"
+            self._terminal(state, "incomplete", incomplete_details={"reason": reason})
+        elif outcome == "failed":
+            self._terminal(state, "failed", failed_at=int(when), last_error=dict(FAILED_ERROR))
+        else:  # simulated expiry: the run ends as if its expires_at had come now
+            self._expire(state, when, expires_at=int(when))
+
+    def _require_action(self, state: RunState, when: float) -> None:
+        run = state.run
+        function = state.plan.function_call or {}
+        call = {"id": new_id("call_"), "type": "function", "function": {"name": function["name"], "arguments": example_arguments(function, state.user_text)}}
+        step = self._new_step(state, "tool_calls", when, {"type": "tool_calls", "tool_calls": [{**call, "function": {**call["function"], "output": None}}]})
+        self._emit(state, "thread.run.step.created", step)
+        self._emit(state, "thread.run.step.in_progress", step)
+        run["status"] = "requires_action"
+        run["required_action"] = {"type": "submit_tool_outputs", "submit_tool_outputs": {"tool_calls": [call]}}
+        state.phase = "requires_action"
+        self._emit(state, "thread.run.requires_action", run)
+
+    def _expire(self, state: RunState, when: float, expires_at: int | None = None) -> None:
+        self._close_open_parts(state, when, step_status="expired", message_reason="run_expired")
+        extra: dict[str, Any] = {}
+        if expires_at is not None:
+            extra["expires_at"] = expires_at
+        self._terminal(state, "expired", keep_expires_at=True, **extra)
+
+    def _cancelled(self, state: RunState, when: float) -> None:
+        self._close_open_parts(state, when, step_status="cancelled", message_reason="run_cancelled")
+        self._terminal(state, "cancelled", cancelled_at=int(when))
+
+    def _terminal(self, state: RunState, status: str, *, keep_expires_at: bool = False, **fields: Any) -> None:
+        run = state.run
+        run["status"] = status
+        run["required_action"] = None
+        if not keep_expires_at:
+            run["expires_at"] = None  # the hosted API clears it once a run can no longer expire
+        run.update(fields)
+        steps = self.store.steps.get(run["id"], {}).values()
+        prompt = sum(s["usage"]["prompt_tokens"] for s in steps if s["usage"])
+        completion = sum(s["usage"]["completion_tokens"] for s in steps if s["usage"])
+        run["usage"] = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+        state.phase = "done"
+        self.active.pop(run["id"], None)
+        if self.store.active_runs.get(run["thread_id"]) == run["id"]:
+            del self.store.active_runs[run["thread_id"]]
+        self._emit(state, f"thread.run.{status}", run)
+
+    # ---- steps and messages ----
+
+    def _new_step(self, state: RunState, kind: str, when: float, details: dict[str, Any]) -> dict[str, Any]:
+        run = state.run
+        step = {
+            "id": new_id("step_"),
+            "object": "thread.run.step",
+            "created_at": int(when),
+            "assistant_id": run["assistant_id"],
+            "thread_id": run["thread_id"],
+            "run_id": run["id"],
+            "type": kind,
+            "status": "in_progress",
+            "step_details": details,
+            "last_error": None,
+            "expired_at": None,
+            "cancelled_at": None,
+            "failed_at": None,
+            "completed_at": None,
+            "metadata": {},
+            "usage": None,
+        }
+        self.store.add_step(step)
+        return step
+
+    def _add_code_step(self, state: RunState, index: int, when: float) -> None:
+        call = {"id": new_id("call_"), "type": "code_interpreter",
+                "code_interpreter": {"input": f"print('step {index}')", "outputs": [{"type": "logs", "logs": f"step {index}\n"}]}}
+        step = self._new_step(state, "tool_calls", when, {"type": "tool_calls", "tool_calls": [call]})
+        self._emit(state, "thread.run.step.created", step)
+        step["status"] = "completed"
+        step["completed_at"] = int(when)
+        step["usage"] = self._usage(state.prompt_tokens, _tokens(call["code_interpreter"]["input"]))
+        self._emit(state, "thread.run.step.completed", step)
+
+    def _add_message_step(self, state: RunState, when: float) -> None:
+        run = state.run
+        message = {
+            "id": new_id("msg_"),
+            "object": "thread.message",
+            "created_at": int(when),
+            "thread_id": run["thread_id"],
+            "status": "in_progress",
+            "incomplete_details": None,
+            "completed_at": None,
+            "incomplete_at": None,
+            "role": "assistant",
+            "content": [],
+            "assistant_id": run["assistant_id"],
+            "run_id": run["id"],
+            "attachments": [],
+            "metadata": {},
+        }
+        self.store.add_message(message)
+        state.message = message
+        step = self._new_step(state, "message_creation", when, {"type": "message_creation", "message_creation": {"message_id": message["id"]}})
+        self._emit(state, "thread.run.step.created", step)
+        self._emit(state, "thread.run.step.in_progress", step)
+        self._emit(state, "thread.message.created", message)
+        self._emit(state, "thread.message.in_progress", message)
+
+    def answer_text(self, state: RunState) -> str:
+        text = f"Echo: {state.user_text}"
+        for name, output in state.tool_outputs:
+            text += f"\n{name} returned: {output}"
+        return text
+
+    def _complete_message(self, state: RunState, when: float, *, incomplete: bool) -> None:
+        message = state.message
+        if message is None:
+            return
+        text = self.answer_text(state)
+        completion = _tokens(text)
+        if incomplete:
+            text = text[: max(1, len(text) // 2)]
+            completion = state.run["max_completion_tokens"] or completion
+        self._emit(state, "thread.message.delta", {
+            "id": message["id"], "object": "thread.message.delta",
+            "delta": {"content": [{"index": 0, "type": "text", "text": {"value": text, "annotations": []}}]},
+        })
+        message["content"] = [{"type": "text", "text": {"value": text, "annotations": []}}]
+        if incomplete:
+            message.update(status="incomplete", incomplete_at=int(when), incomplete_details={"reason": "max_tokens"})
+            self._emit(state, "thread.message.incomplete", message)
+        else:
+            message.update(status="completed", completed_at=int(when))
+            self._emit(state, "thread.message.completed", message)
+        step = self._step_for_message(state)
+        if step is not None:
+            step["status"] = "completed"
+            step["completed_at"] = int(when)
+            step["usage"] = self._usage(state.prompt_tokens, completion)
+            self._emit(state, "thread.run.step.completed", step)
+
+    def _close_open_parts(self, state: RunState, when: float, *, step_status: str, message_reason: str) -> None:
+        stamp = {"expired": "expired_at", "cancelled": "cancelled_at"}[step_status]
+        for step in self.store.steps.get(state.run["id"], {}).values():
+            if step["status"] == "in_progress":
+                step["status"] = step_status
+                step[stamp] = int(when)
+                self._emit(state, f"thread.run.step.{step_status}", step)
+        message = state.message
+        if message is not None and message["status"] == "in_progress":
+            message.update(status="incomplete", incomplete_at=int(when), incomplete_details={"reason": message_reason})
+            self._emit(state, "thread.message.incomplete", message)
+
+    def _step_for_message(self, state: RunState) -> dict[str, Any] | None:
+        for step in self.store.steps.get(state.run["id"], {}).values():
+            if step["type"] == "message_creation" and step["step_details"]["message_creation"]["message_id"] == (state.message or {}).get("id"):
+                return step
+        return None
+
+    def _step_with_calls(self, run: dict[str, Any]) -> dict[str, Any]:
+        pending = {call["id"] for call in run["required_action"]["submit_tool_outputs"]["tool_calls"]}
+        for step in self.store.steps[run["id"]].values():
+            if step["type"] == "tool_calls" and any(call["id"] in pending for call in step["step_details"]["tool_calls"]):
+                return step
+        raise KeyError(run["id"])
+
+    @staticmethod
+    def _usage(prompt: int, completion: int) -> dict[str, int]:
+        return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+    @staticmethod
+    def _emit(state: RunState, event: str, obj: dict[str, Any]) -> None:
+        if state.events is not None:
+            state.events.append((event, snapshot(obj)))

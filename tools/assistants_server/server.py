@@ -1,0 +1,278 @@
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""HTTP plumbing: the threaded server, fault actions on the wire, and the in-process API for tests."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import socket
+import socketserver
+import threading
+import time
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from assistants_server import control
+from assistants_server.app import App, Options, Reply, json_reply
+from assistants_server.errors import HTML_ERROR_PAGE, error_body, invalid_url, status_error_body
+from assistants_server.faults import FaultRule, parse_rules
+
+LOG = logging.getLogger("assistants_server")
+MAX_BODY_BYTES = 16 * 1024 * 1024
+
+
+def fault_status_reply(rule: FaultRule) -> Reply:
+    headers = dict(rule.headers)
+    if rule.retry_after is not None:
+        headers["retry-after"] = str(rule.retry_after)
+    if rule.retry_after_ms is not None:
+        headers["retry-after-ms"] = str(rule.retry_after_ms)
+    if rule.body == "html":
+        try:
+            reason = HTTPStatus(rule.status).phrase
+        except ValueError:
+            reason = "Error"
+        page = HTML_ERROR_PAGE.format(status=rule.status, reason=reason)
+        return Reply(rule.status, page.encode(), headers, content_type="text/html")
+    if rule.body == "empty":
+        return Reply(rule.status, b"", headers)
+    reply = json_reply(rule.status, status_error_body(rule.status, rule.message, rule.code, rule.error_type), headers)
+    return reply
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as the SDK's HTTP client expects
+    server_version = "assistants-local/1.0"
+    sys_version = ""
+    server: AssistantsHTTPServer
+
+    def log_message(self, format: str, *args: Any) -> None:  # pylint: disable=redefined-builtin
+        LOG.debug("%s - %s", self.address_string(), format % args)
+
+    def do_GET(self) -> None:  # pylint: disable=invalid-name
+        self._dispatch()
+
+    def do_POST(self) -> None:  # pylint: disable=invalid-name
+        self._dispatch()
+
+    def do_DELETE(self) -> None:  # pylint: disable=invalid-name
+        self._dispatch()
+
+    def do_PUT(self) -> None:  # pylint: disable=invalid-name
+        self._dispatch()
+
+    def do_PATCH(self) -> None:  # pylint: disable=invalid-name
+        self._dispatch()
+
+    # ---- reading ----
+
+    def _read_body(self) -> bytes | None:
+        """The request body, or None when it cannot be read (an error has then been answered)."""
+        too_big = False
+        try:
+            if "chunked" in (self.headers.get("transfer-encoding") or "").lower():
+                return self._read_chunked()
+            length = int(self.headers.get("content-length") or 0)
+            if length > MAX_BODY_BYTES:
+                too_big = True
+            elif length >= 0:
+                return self.rfile.read(length) if length else b""
+        except OverflowError:
+            too_big = True
+        except ValueError:
+            pass
+        self.close_connection = True
+        message = "The request body is too large." if too_big else "The request body's length could not be read."
+        self._send(json_reply(413 if too_big else 400, error_body(message)))
+        return None
+
+    def _read_chunked(self) -> bytes:
+        chunks = []
+        total = 0
+        while True:
+            size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass
+                return b"".join(chunks)
+            total += size
+            if total > MAX_BODY_BYTES:
+                raise OverflowError(total)
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline()
+
+    # ---- writing ----
+
+    def _send(self, reply: Reply, *, truncate: bool = False) -> None:
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(reply.body)))
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        if truncate:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        body = reply.body[: len(reply.body) // 2] if truncate else reply.body
+        try:
+            self.wfile.write(body)
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+        if truncate:
+            self._drop()
+
+    def _drop(self) -> None:
+        """Close the connection; whatever was not yet sent is never sent."""
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    # ---- the pipeline ----
+
+    def _dispatch(self) -> None:
+        app = self.server.app
+        app.touch()
+        method = self.command
+        split = urlsplit(self.path)
+        path = split.path
+        query = parse_qs(split.query, keep_blank_values=True)
+        raw = self._read_body()
+        if raw is None:
+            return
+        if path == control.CONTROL_PREFIX or path.startswith(control.CONTROL_PREFIX + "/"):
+            if not (app.options.allow_remote_control or self._client_is_loopback()):
+                self._send(json_reply(403, error_body("The control API answers loopback clients only (start the server with --allow-remote-control).")))
+                return
+            self._send(control.handle(app, method, path, raw))
+            return
+        if not path.startswith("/v1/"):
+            self._send(json_reply(404, invalid_url(method, path).body()))
+            return
+        entry = app.requests.start(method, path, query, raw, self.headers)
+        delays, rule = app.faults.take(method, path)
+        for delay in delays:
+            time.sleep(delay.seconds)
+        action = rule.action if rule else None
+        if rule is not None and action == "status":
+            reply = fault_status_reply(rule)
+            app.requests.finish(entry, reply.status, action)
+            self._send(reply)
+            return
+        if action == "drop_before":
+            app.requests.finish(entry, None, action)
+            self._drop()
+            return
+        reply = app.handle_api(method, path, query, self.headers, raw)
+        if action == "drop_after_apply":
+            app.requests.finish(entry, None, action)
+            self._drop()
+            return
+        if action == "not_json":
+            reply = Reply(reply.status, b"<html><body>upstream answered garbage: this is not JSON</body></html>", reply.headers)
+        app.requests.finish(entry, reply.status, action if action != "delay" else None)
+        self._send(reply, truncate=action == "truncate")
+
+    def _client_is_loopback(self) -> bool:
+        try:
+            address = ipaddress.ip_address(self.client_address[0])
+        except ValueError:
+            return False
+        mapped = getattr(address, "ipv4_mapped", None)
+        return address.is_loopback or bool(mapped and mapped.is_loopback)
+
+
+class AssistantsHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True  # in-flight requests never hold up shutdown
+    allow_reuse_address = True
+    block_on_close = False
+
+    def __init__(self, host: str, port: int, app: App) -> None:
+        self.app = app
+        self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        super().__init__((host, port), Handler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind resolves the host's FQDN, which can stall for seconds without DNS.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
+
+    @property
+    def port(self) -> int:
+        return int(self.server_address[1])
+
+
+def format_base(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def watch_idle(httpd: AssistantsHTTPServer, idle_timeout: float, stopped: threading.Event) -> threading.Thread:
+    """Stop the server once no request has arrived for `idle_timeout` seconds."""
+
+    def watch() -> None:
+        while not stopped.wait(min(1.0, idle_timeout / 4)):
+            if time.monotonic() - httpd.app.last_activity >= idle_timeout:
+                LOG.info("no request for %s seconds; stopping", idle_timeout)
+                httpd.shutdown()
+                return
+
+    thread = threading.Thread(target=watch, name="assistants-server-idle", daemon=True)
+    thread.start()
+    return thread
+
+
+def build_server(host: str = "127.0.0.1", port: int = 0, options: Options | None = None) -> AssistantsHTTPServer:
+    return AssistantsHTTPServer(host, port, App(options or Options()))
+
+
+class ServerHandle:
+    """A server running in a daemon thread of this process."""
+
+    def __init__(self, httpd: AssistantsHTTPServer, host: str) -> None:
+        self.httpd = httpd
+        self.app = httpd.app
+        self.host = host
+        self.port = httpd.port
+        self.base = format_base(host, self.port)
+        self.url = f"{self.base}/v1"
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name="assistants-server", daemon=True)
+        self._thread.start()
+        if httpd.app.options.idle_timeout > 0:
+            watch_idle(httpd, httpd.app.options.idle_timeout, self._stopped)
+
+    def _serve(self) -> None:
+        try:
+            self.httpd.serve_forever(poll_interval=0.1)
+        finally:
+            self._stopped.set()
+
+    @property
+    def running(self) -> bool:
+        return not self._stopped.is_set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        if self.running:
+            self.httpd.shutdown()
+        self._thread.join(timeout)
+        self.httpd.server_close()
+
+    def __enter__(self) -> ServerHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start_server(host: str = "127.0.0.1", port: int = 0, **options: Any) -> ServerHandle:
+    """Start a server in a daemon thread; options are the fields of `Options` (run_seconds, api_key, ...).
+
+    `faults` may be given as rule dicts (the control API's JSON format) or parsed FaultRule objects.
+    """
+    rules = options.pop("faults", None) or []
+    if rules and not isinstance(rules[0], FaultRule):
+        rules = parse_rules(rules)
+    return ServerHandle(build_server(host, port, Options(faults=rules, **options)), host)
