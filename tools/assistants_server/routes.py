@@ -119,8 +119,7 @@ def _apply_assistant_fields(assistant: dict[str, Any], body: dict[str, Any]) -> 
             assistant[key] = _assistant_default(key) if body[key] is None else body[key]
     if "tool_resources" in body:
         assistant["tool_resources"] = _tool_resources(body["tool_resources"])
-    if "reasoning_effort" in body:
-        assistant["reasoning_effort"] = body["reasoning_effort"]
+    # reasoning_effort is accepted but not echoed: AssistantObject has no such field.
 
 
 def create_assistant(call: Call) -> Result:

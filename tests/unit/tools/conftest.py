@@ -1,0 +1,129 @@
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Fixtures for the local Assistants server's tests: an in-process server and a small HTTP client."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+import requests
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+TOOLS_DIR = REPO_ROOT / "tools"
+if str(TOOLS_DIR) not in sys.path:
+    sys.path.insert(0, str(TOOLS_DIR))
+
+from assistants_server import start_server  # noqa: E402  pylint: disable=wrong-import-position
+
+HEADERS = {"Authorization": "Bearer test-key", "OpenAI-Beta": "assistants=v2"}
+TERMINAL = {"completed", "failed", "cancelled", "expired", "incomplete"}
+
+
+class Api:
+    """requests against one server, with the headers the hosted API wants."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.url = f"{base}/v1"
+        self.session = requests.Session()
+        self.session.headers.update(HEADERS)
+
+    def request(self, method: str, path: str, body: Any = None, *, params: dict[str, Any] | None = None,
+                headers: dict[str, str] | None = None) -> requests.Response:
+        return self.session.request(method, self.url + path, json=body, params=params, headers=headers, timeout=10)
+
+    def ok(self, method: str, path: str, body: Any = None, **kwargs: Any) -> dict[str, Any]:
+        response = self.request(method, path, body, **kwargs)
+        assert response.status_code == 200, f"{method} {path} -> {response.status_code} {response.text}"
+        return response.json()
+
+    def post(self, path: str, body: Any = None, **kwargs: Any) -> dict[str, Any]:
+        return self.ok("POST", path, {} if body is None else body, **kwargs)
+
+    def get(self, path: str, **params: Any) -> dict[str, Any]:
+        return self.ok("GET", path, params=params or None)
+
+    def control(self, method: str, name: str, body: Any = None) -> dict[str, Any]:
+        response = requests.request(method, f"{self.base}/__control/{name}", json=body, timeout=10)
+        assert response.status_code == 200, f"{method} /__control/{name} -> {response.status_code} {response.text}"
+        return response.json()
+
+    def advance(self, seconds: float) -> None:
+        self.control("POST", "clock", {"advance_seconds": seconds})
+
+    # ---- shortcuts ----
+
+    def assistant(self, **fields: Any) -> dict[str, Any]:
+        return self.post("/assistants", {"model": "gpt-4o", **fields})
+
+    def thread(self, text: str | None = "hello", **fields: Any) -> dict[str, Any]:
+        body = dict(fields)
+        if text is not None:
+            body.setdefault("messages", [{"role": "user", "content": text}])
+        return self.post("/threads", body)
+
+    def run(self, thread_id: str, assistant_id: str, **fields: Any) -> dict[str, Any]:
+        return self.post(f"/threads/{thread_id}/runs", {"assistant_id": assistant_id, **fields})
+
+    def get_run(self, run: dict[str, Any]) -> dict[str, Any]:
+        return self.get(f"/threads/{run['thread_id']}/runs/{run['id']}")
+
+    def wait(self, run: dict[str, Any], statuses: set[str] | str, timeout: float = 5.0) -> dict[str, Any]:
+        """Poll until the run reaches one of `statuses`; fail (not hang) after `timeout` seconds."""
+        wanted = {statuses} if isinstance(statuses, str) else set(statuses)
+        deadline = time.monotonic() + timeout
+        while True:
+            current = self.get_run(run)
+            if current["status"] in wanted:
+                return current
+            assert time.monotonic() < deadline, f"run {run['id']} still {current['status']} after {timeout}s, wanted {sorted(wanted)}"
+            time.sleep(0.01)
+
+
+SERVER_DEFAULTS: dict[str, Any] = {"run_seconds": 0.05, "cancel_seconds": 0.05, "poll_after_ms": 10}
+
+
+@pytest.fixture(scope="module")
+def server_options() -> dict[str, Any]:
+    """Override in a test module to start its server with other options."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def server(server_options: dict[str, Any]) -> Iterator[Any]:  # pylint: disable=redefined-outer-name
+    handle = start_server(**{**SERVER_DEFAULTS, **server_options})
+    try:
+        yield handle
+    finally:
+        handle.stop()
+
+
+@pytest.fixture
+def api(server: Any) -> Iterator[Api]:  # pylint: disable=redefined-outer-name
+    """A client for the module's server, emptied (store, rules, log, clock) before each test."""
+    client = Api(server.base)
+    client.control("POST", "reset")
+    try:
+        yield client
+    finally:
+        client.session.close()
+
+
+@pytest.fixture
+def make_server() -> Iterator[Any]:
+    """Start extra servers with given options (e.g. api_key); each is stopped after the test."""
+    handles = []
+
+    def make(**options: Any) -> tuple[Any, Api]:
+        handle = start_server(**{**SERVER_DEFAULTS, **options})
+        handles.append(handle)
+        return handle, Api(handle.base)
+
+    try:
+        yield make
+    finally:
+        for handle in handles:
+            handle.stop()
