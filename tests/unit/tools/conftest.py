@@ -29,6 +29,7 @@ class Api:
         self.base = base
         self.url = f"{base}/v1"
         self.session = requests.Session()
+        self.session.trust_env = False  # loopback only: never route through a proxy from the environment
         self.session.headers.update(HEADERS)
 
     def request(self, method: str, path: str, body: Any = None, *, params: dict[str, Any] | None = None,
@@ -47,7 +48,7 @@ class Api:
         return self.ok("GET", path, params=params or None)
 
     def control(self, method: str, name: str, body: Any = None) -> dict[str, Any]:
-        response = requests.request(method, f"{self.base}/__control/{name}", json=body, timeout=10)
+        response = self.session.request(method, f"{self.base}/__control/{name}", json=body, timeout=10)
         assert response.status_code == 200, f"{method} /__control/{name} -> {response.status_code} {response.text}"
         return response.json()
 
@@ -110,6 +111,18 @@ def api(server: Any) -> Iterator[Api]:  # pylint: disable=redefined-outer-name
         yield client
     finally:
         client.session.close()
+
+
+@pytest.fixture(scope="session")
+def server_factory() -> Any:
+    """start_server with the test defaults, for module-scoped fixtures that need a server of their own."""
+    return lambda **options: start_server(**{**SERVER_DEFAULTS, **options})
+
+
+@pytest.fixture(scope="session")
+def client_factory() -> Any:
+    """Api(base): a client for a server started by a fixture."""
+    return Api
 
 
 @pytest.fixture
