@@ -31,10 +31,19 @@ class RunModule(AssistantsModule):
             raise OptionError("assistant_id is required to create a run (or give run_id to manage an existing run).")
         if params["state"] == "absent" and params.get("tool_outputs"):
             raise OptionError("tool_outputs cannot be used with state=absent.")
-        if params["state"] == "absent" and not (params.get("run_id") or params.get("assistant_id") or params.get("idempotency_key")):
-            raise OptionError(
-                "state=absent needs run_id, idempotency_key, or the options that created the run (assistant_id and the rest)."
-            )
+        if params["state"] == "absent" and self.run_id_needed_for_absent():
+            self.check_run_identity()
         if not params.get("run_id"):
             # Builds the request body once, so every tool, message and format is checked before any request.
             self.engine.run_payload()
+
+    def run_id_needed_for_absent(self) -> bool:
+        return True
+
+    def check_run_identity(self) -> None:
+        """state=absent must be able to find the run: by run_id, by its key, or by the options that made it."""
+        params = self.params
+        if not (params.get("run_id") or params.get("assistant_id") or params.get("idempotency_key")):
+            raise OptionError(
+                "state=absent needs run_id, idempotency_key, or the options that created the run (assistant_id and the rest)."
+            )

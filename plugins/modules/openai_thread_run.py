@@ -240,6 +240,10 @@ class OpenAIThreadRun(RunModule):
         if self.target_thread is None:
             self.thread_run_payload()
 
+    def run_id_needed_for_absent(self) -> bool:
+        # With thread_id, a thread this module created is found and emptied without naming its run.
+        return self.params.get("thread_id") is None
+
     def thread_payload(self) -> dict[str, t.Any]:
         thread = dict(self.params.get("thread") or {})
         unknown = sorted(set(thread) - {"messages", "metadata", "tool_resources"})
@@ -285,6 +289,7 @@ class OpenAIThreadRun(RunModule):
             result["thread_deleted"] = False
             return result
         if self.params.get("run_id") or not owned:
+            self.check_run_identity()
             result = engine.absent(thread_id)
         else:
             newest = self.client.get("threads", thread_id, "runs", params={"limit": 1, "order": "desc"}).data["data"]
