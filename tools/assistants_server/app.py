@@ -87,11 +87,11 @@ def _short(value: Any, depth: int = 0) -> Any:
     if isinstance(value, str):
         return value if len(value) <= 200 else value[:200] + "..."
     if isinstance(value, dict):
-        if depth >= 2 or len(value) > 16:
+        if depth >= 3 or len(value) > 16:
             return f"<object with {len(value)} keys>"
         return {key: _short(item, depth + 1) for key, item in value.items()}
     if isinstance(value, list):
-        if depth >= 2 or len(value) > 5:
+        if depth >= 3 or len(value) > 5:
             return f"<array of {len(value)} items>"
         return [_short(item, depth + 1) for item in value]
     return value
