@@ -191,7 +191,10 @@ class App:
             with self.store.lock:
                 now = self.lifecycle.tick()
                 result = endpoint(routes.Call(params=params, query=query, body=body, now=now, store=self.store, lifecycle=self.lifecycle))
-                reply = json_reply(200, result.body)  # serialised under the lock: a consistent snapshot
+                if result.stream is not None:
+                    reply = Reply(200, b"", content_type="text/event-stream; charset=utf-8", stream=result.stream)
+                else:
+                    reply = json_reply(200, result.body)  # serialised under the lock: a consistent snapshot
         except ApiError as error:
             reply = error_reply(error)
         except Exception:  # pylint: disable=broad-exception-caught
@@ -199,7 +202,7 @@ class App:
             LOG.exception("unexpected error handling %s %s", method, path)
             reply = json_reply(500, error_body("The server had an error while processing your request. Sorry about that!", error_type="server_error"))
         else:
-            if result.is_run and self.options.poll_after_ms > 0:
+            if result.is_run and result.stream is None and self.options.poll_after_ms > 0:
                 reply.headers["openai-poll-after-ms"] = str(self.options.poll_after_ms)
         reply.headers.setdefault("x-request-id", f"req_{secrets.token_hex(16)}")
         reply.headers["openai-version"] = "2020-10-01"

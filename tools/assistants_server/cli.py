@@ -35,6 +35,9 @@ How runs behave:
   named function (tool_choice) or the first one; submitting its output queues it again and it
   completes. Left in requires_action it expires {RUN_LIFETIME_SECONDS} s after creation (expires_at).
   A cancelled run is cancelling for --cancel-seconds, then cancelled.
+  "stream": true (create run, create thread and run, submit tool outputs) answers server-sent
+  events (thread.run.created ... thread.run.completed or thread.run.requires_action), then
+  "event: done" / "data: [DONE]".
 
 Test controls, set in the run's metadata (string values; the thread's metadata is not read):
   sim_seconds   how long the run takes, e.g. "0" or "2.5" (default: --run-seconds)

@@ -37,7 +37,7 @@ Actions:
   drop_before       close the connection without answering; the request is NOT applied
   drop_after_apply  apply the request, then close the connection without answering
   truncate          apply the request, then send only the first half of the body and close
-                    (Content-Length announces the whole body)
+                    (Content-Length announces the whole body); a stream closes after its first event
   not_json          apply the request, then answer its status with a body that is not JSON
 """
 

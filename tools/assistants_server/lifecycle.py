@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from assistants_server.clock import Clock
 from assistants_server.errors import bad_request
@@ -268,22 +268,32 @@ class Lifecycle:
         return now
 
     def advance(self, state: RunState, now: float) -> None:
-        run = state.run
-        if run["thread_id"] not in self.store.threads:
-            self.active.pop(run["id"], None)  # thread deleted under the run
+        if state.run["thread_id"] not in self.store.threads:
+            self.active.pop(state.run["id"], None)  # thread deleted under the run
+            state.phase = "done"
             return
-        while state.phase != "done":
-            if state.phase == "queued":
-                when, action = (state.expire_at, self._expire) if state.expire_at < state.start_at else (state.start_at, self._start)
-            elif state.phase == "in_progress":
-                when, action = (state.expire_at, self._expire) if state.expire_at < state.end_at else (state.end_at, self._finish)
-            elif state.phase == "requires_action":
-                when, action = state.expire_at, self._expire
-            else:  # cancelling
-                when, action = state.cancel_done_at, self._cancelled
-            if when > now:
+        while True:
+            due = self._next(state)
+            if due is None or due[0] > now:
                 return
+            when, action = due
             action(state, when)
+
+    def next_transition_at(self, state: RunState) -> float | None:
+        """When the run will next change by itself (None once terminal)."""
+        due = self._next(state)
+        return None if due is None else due[0]
+
+    def _next(self, state: RunState) -> tuple[float, Callable[[RunState, float], None]] | None:
+        if state.phase == "queued":
+            return (state.expire_at, self._expire) if state.expire_at < state.start_at else (state.start_at, self._start)
+        if state.phase == "in_progress":
+            return (state.expire_at, self._expire) if state.expire_at < state.end_at else (state.end_at, self._finish)
+        if state.phase == "requires_action":
+            return state.expire_at, self._expire
+        if state.phase == "cancelling":
+            return state.cancel_done_at, self._cancelled
+        return None
 
     def _start(self, state: RunState, when: float) -> None:
         run = state.run

@@ -225,8 +225,9 @@ def create_run(call: Call) -> Result:
     messages = [build_message(thread_id, message, call.now) for message in body.get("additional_messages") or []]
     for message in messages:
         call.store.add_message(message)
-    state = call.lifecycle.create(thread_id, assistant, body, plan, call.now)
-    return Result(state.run, is_run=True)
+    stream = bool(body.get("stream"))
+    state = call.lifecycle.create(thread_id, assistant, body, plan, call.now, stream=stream)
+    return Result(state.run, is_run=True, stream=state if stream else None)
 
 
 def create_thread_and_run(call: Call) -> Result:
@@ -237,8 +238,9 @@ def create_thread_and_run(call: Call) -> Result:
     if thread_body.get("tool_resources") is None and body.get("tool_resources") is not None:
         thread_body["tool_resources"] = body["tool_resources"]
     thread = _new_thread(call.store, thread_body, call.now)
-    state = call.lifecycle.create(thread["id"], assistant, body, plan, call.now)
-    return Result(state.run, is_run=True)
+    stream = bool(body.get("stream"))
+    state = call.lifecycle.create(thread["id"], assistant, body, plan, call.now, stream=stream, thread_created=thread if stream else None)
+    return Result(state.run, is_run=True, stream=state if stream else None)
 
 
 def list_runs(call: Call) -> Result:
@@ -268,8 +270,9 @@ def cancel_run(call: Call) -> Result:
 def submit_tool_outputs(call: Call) -> Result:
     run = call.store.run(call.params["thread_id"], call.params["run_id"])
     body = v.check_body(v.SUBMIT_TOOL_OUTPUTS, call.body)
-    call.lifecycle.submit_tool_outputs(run, body["tool_outputs"], call.now)
-    return Result(run, is_run=True)
+    stream = bool(body.get("stream"))
+    state = call.lifecycle.submit_tool_outputs(run, body["tool_outputs"], call.now, stream=stream)
+    return Result(run, is_run=True, stream=state if stream else None)
 
 
 def list_steps(call: Call) -> Result:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 import socket
 import socketserver
@@ -52,6 +53,9 @@ class Handler(BaseHTTPRequestHandler):
         super().setup()
         # Headers and body go out in separate writes; without this, Nagle plus delayed ACKs cost ~40 ms a request.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def version_string(self) -> str:
+        return self.server_version
 
     def log_message(self, format: str, *args: Any) -> None:  # pylint: disable=redefined-builtin
         LOG.debug("%s - %s", self.address_string(), format % args)
@@ -128,6 +132,48 @@ class Handler(BaseHTTPRequestHandler):
         if truncate:
             self._drop()
 
+    def _chunk(self, data: bytes) -> None:
+        """One chunk of a chunked body; empty data ends the body."""
+        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n" if data else b"0\r\n\r\n")
+        self.wfile.flush()
+
+    def _send_stream(self, reply: Reply, *, cut: bool = False) -> None:
+        """Server-sent events of one run until it is terminal or needs tool outputs, then `done`."""
+        app = self.server.app
+        state = reply.stream
+        assert state is not None
+        self.send_response(200)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Transfer-Encoding", "chunked")
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        sent = 0
+        try:
+            while True:
+                with app.store.lock:
+                    app.lifecycle.tick()
+                    events = list((state.events or [])[sent:])
+                    ended = state.phase in ("done", "requires_action")
+                    next_at = app.lifecycle.next_transition_at(state)
+                    if ended:
+                        state.events = None  # stop recording: nobody is listening any more
+                sent += len(events)
+                for name, obj in events:
+                    self._chunk(f"event: {name}\ndata: {json.dumps(obj)}\n\n".encode())
+                    if cut:
+                        self._drop()
+                        return
+                if ended:
+                    self._chunk(b"event: done\ndata: [DONE]\n\n")
+                    self._chunk(b"")
+                    return
+                # Sleep until the next transition, but wake now and then in case the clock was advanced.
+                time.sleep(0.25 if next_at is None else min(0.25, max(0.005, next_at - app.clock.now())))
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
     def _drop(self) -> None:
         """Close the connection; whatever was not yet sent is never sent."""
         self.close_connection = True
@@ -179,7 +225,10 @@ class Handler(BaseHTTPRequestHandler):
         if action == "not_json":
             reply = Reply(reply.status, b"<html><body>upstream answered garbage: this is not JSON</body></html>", reply.headers)
         app.requests.finish(entry, reply.status, action if action != "delay" else None)
-        self._send(reply, truncate=action == "truncate")
+        if reply.stream is not None:
+            self._send_stream(reply, cut=action == "truncate")
+        else:
+            self._send(reply, truncate=action == "truncate")
 
     def _client_is_loopback(self) -> bool:
         try:

@@ -383,7 +383,3 @@ def _check_semantics(body: dict[str, Any]) -> None:
     choice = body.get("tool_choice")
     if isinstance(choice, dict) and choice.get("type") == "function" and "function" not in choice:
         raise bad_request("Missing required parameter: 'tool_choice.function'.", param="tool_choice.function", code="missing_required_parameter")
-    if body.get("stream"):
-        raise bad_request(
-            "Streaming ('stream': true) is not supported by this local Assistants server; omit 'stream' or set it to false and poll the run.",
-            param="stream", code="unsupported_parameter")

@@ -20,8 +20,8 @@ HEADERS = {"Authorization": "Bearer k", "OpenAI-Beta": "assistants=v2"}
 LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:(\d+)/v1)\n")
 
 
-@pytest.fixture
-def launch():
+@pytest.fixture(name="launch")
+def fixture_launch():
     """Start `python3 tools/assistants_server --port 0 ...`; returns (process, url). Leftovers are killed after the test."""
     processes = []
 

@@ -219,8 +219,8 @@ def test_additional_messages_join_the_thread_and_the_answer_echoes_the_last_user
 
 def test_create_thread_and_run_makes_the_thread_with_its_messages(api) -> None:
     assistant = api.assistant()
-    run = api.post("/threads/runs", {"assistant_id": assistant["id"], "thread": {"messages": [{"role": "user", "content": "hi there"}],
-                                                                                  "metadata": {"k": "v"}}})
+    thread = {"messages": [{"role": "user", "content": "hi there"}], "metadata": {"k": "v"}}
+    run = api.post("/threads/runs", {"assistant_id": assistant["id"], "thread": thread})
     assert run["status"] == "queued" and run["thread_id"].startswith("thread_")
     assert api.get(f"/threads/{run['thread_id']}")["metadata"] == {"k": "v"}
     api.wait(run, "completed")

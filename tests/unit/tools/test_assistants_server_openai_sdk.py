@@ -12,8 +12,8 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 WEATHER = {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}
 
 
-@pytest.fixture
-def client(server, api):
+@pytest.fixture(name="client")
+def fixture_client(server, api):
     del api  # requested only to start each test from an empty server
     sdk = openai.OpenAI(api_key="sk-test", base_url=server.url, max_retries=2)
     try:
@@ -113,3 +113,28 @@ def test_a_run_created_but_unanswered_is_not_created_twice_by_the_sdks_retry(cli
     with pytest.raises(openai.BadRequestError, match="already has an active run"):
         client.beta.threads.runs.create(thread_id=thread.id, assistant_id=assistant.id, metadata={"sim_seconds": "60"})
     assert len(list(client.beta.threads.runs.list(thread_id=thread.id))) == 1
+
+
+def test_the_sdks_run_stream_helper_sees_the_whole_run(client) -> None:
+    assistant = client.beta.assistants.create(model="gpt-4o")
+    thread = client.beta.threads.create(messages=[{"role": "user", "content": "stream please"}])
+    with client.beta.threads.runs.stream(thread_id=thread.id, assistant_id=assistant.id) as stream:
+        events = [event.event for event in stream]
+        final = stream.get_final_run()
+        [answer] = stream.get_final_messages()
+    assert events[0] == "thread.run.created" and events[-1] == "thread.run.completed" and "thread.message.delta" in events
+    assert final.status == "completed" and answer.content[0].text.value == "Echo: stream please"
+
+
+def test_the_sdks_streams_go_through_requires_action_and_tool_outputs(client) -> None:
+    assistant = client.beta.assistants.create(model="gpt-4o", tools=[WEATHER])
+    with client.beta.threads.create_and_run_stream(assistant_id=assistant.id, thread={"messages": [{"role": "user", "content": "Rome"}]}) as stream:
+        stream.until_done()
+        run = stream.current_run
+    assert run is not None and run.status == "requires_action"
+    [call] = run.required_action.submit_tool_outputs.tool_calls
+    with client.beta.threads.runs.submit_tool_outputs_stream(thread_id=run.thread_id, run_id=run.id,
+                                                             tool_outputs=[{"tool_call_id": call.id, "output": "hot"}]) as stream:
+        stream.until_done()
+        assert stream.get_final_run().status == "completed"
+        assert stream.get_final_messages()[0].content[0].text.value == "Echo: Rome\nget_weather returned: hot"

@@ -8,8 +8,8 @@ import pytest
 RUN_COUNT = 250
 
 
-@pytest.fixture(scope="module")
-def paging(server_factory, client_factory):
+@pytest.fixture(scope="module", name="paging")
+def fixture_paging(server_factory, client_factory):
     """A server of its own holding a thread with 250 finished runs, made once for the module (tests only read it)."""
     handle = server_factory()
     client = client_factory(handle.base)

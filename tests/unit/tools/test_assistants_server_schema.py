@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 import yaml
@@ -22,13 +23,13 @@ FUNCTION = {"type": "function", "function": {"name": "lookup", "description": "L
 EXTRA_OPERATIONS = {("post", "/threads/{thread_id}/messages"): "MessageObject", ("get", "/threads/{thread_id}/messages/{message_id}"): "MessageObject"}
 
 
-@pytest.fixture(scope="module")
-def oas() -> dict[str, Any]:
+@pytest.fixture(scope="module", name="oas")
+def fixture_oas() -> dict[str, Any]:
     return yaml.safe_load(SCHEMA_FILE.read_text(encoding="utf-8"))
 
 
-@pytest.fixture(scope="module")
-def registry(oas) -> Registry:  # pylint: disable=redefined-outer-name
+@pytest.fixture(scope="module", name="registry")
+def fixture_registry(oas) -> Registry:
     return Registry().with_resource(BASE_URI, Resource.from_contents(oas, default_specification=DRAFT202012))
 
 
@@ -57,8 +58,8 @@ def _template_of(templates: list[str], path: str) -> str:
     raise AssertionError(f"no schema path for {path}")
 
 
-@pytest.fixture(scope="module")
-def recorded(server_factory, client_factory) -> list[tuple[str, str, Any]]:
+@pytest.fixture(scope="module", name="recorded")
+def fixture_recorded(server_factory, client_factory) -> Iterator[list[tuple[str, str, Any]]]:
     """Drive one server through every endpoint, run status, step type and error; record (method, path, response)."""
     handle = server_factory(cancel_seconds=30)
     api = client_factory(handle.base)
@@ -99,8 +100,8 @@ def _exercise(api: Any) -> None:  # pylint: disable=too-many-statements
     api.get(f"/threads/{thread['id']}")
     api.post(f"/threads/{thread['id']}", {"metadata": {"c": "d"}, "tool_resources": {"code_interpreter": {"file_ids": []}}})
     api.get(f"/threads/{thread['id']}/runs")  # empty list
-    message = api.post(f"/threads/{thread['id']}/messages", {"role": "user", "content": "hello", "metadata": {"m": "1"},
-                                                            "attachments": [{"file_id": "file_3", "tools": [{"type": "file_search"}]}]})
+    message = api.post(f"/threads/{thread['id']}/messages", {
+        "role": "user", "content": "hello", "metadata": {"m": "1"}, "attachments": [{"file_id": "file_3", "tools": [{"type": "file_search"}]}]})
     api.get(f"/threads/{thread['id']}/messages/{message['id']}")
 
     # queued -> in_progress -> completed, observed at each stage on the server clock.
@@ -148,6 +149,15 @@ def _exercise(api: Any) -> None:  # pylint: disable=too-many-statements
     api.get(f"/threads/{thread['id']}/runs/{busy['id']}/steps")
     api.get(f"/threads/{thread['id']}/runs", order="asc", limit=100)
 
+    # Streams: a run, a thread and run through requires_action, and its tool outputs.
+    api.request("POST", f"/threads/{thread['id']}/runs", {"assistant_id": plain["id"], "stream": True})
+    streamed = api.request("POST", "/threads/runs", {"assistant_id": assistant["id"], "stream": True, "tool_choice": "required"})
+    waiting = [block for block in streamed.text.split("\n\n") if block.startswith("event: thread.run.requires_action")]
+    pending = _event_data(waiting[0])
+    call = pending["required_action"]["submit_tool_outputs"]["tool_calls"][0]
+    api.request("POST", f"/threads/{pending['thread_id']}/runs/{pending['id']}/submit_tool_outputs",
+                {"tool_outputs": [{"tool_call_id": call["id"], "output": "1"}], "stream": True})
+
     # Create thread and run; then delete a thread.
     combined = api.post("/threads/runs", {"assistant_id": plain["id"], "thread": {"messages": [{"role": "user", "content": "x"}]},
                                           "tool_resources": {"file_search": {"vector_store_ids": ["vs_1"]}}})
@@ -165,6 +175,14 @@ def _exercise(api: Any) -> None:  # pylint: disable=too-many-statements
                                   {"path": "/assistants$", "action": "status", "status": 500}])
     api.request("GET", "/assistants")
     api.request("GET", "/assistants")
+
+
+def _event_data(block: str) -> Any:
+    return json.loads(block.split("\ndata: ", 1)[1])
+
+
+def _is_stream(response: Any) -> bool:
+    return response.headers.get("Content-Type", "").startswith("text/event-stream")
 
 
 def _for_validation(body: Any) -> Any:
@@ -187,7 +205,7 @@ def test_every_successful_response_validates_against_its_operations_schema(oas, 
     failures = []
     count = 0
     for method, path, response in recorded:
-        if response.status_code != 200:
+        if response.status_code != 200 or _is_stream(response):
             continue
         ref = operations[(method, _template_of(templates, path))]
         for error in _validator(registry, ref).iter_errors(_for_validation(response.json())):
@@ -209,10 +227,35 @@ def test_every_error_body_validates_against_error_response(registry, recorded) -
     assert statuses == {400, 401, 404, 429, 500}
 
 
-def _objects(recorded: list[tuple[str, str, Any]], kind: str) -> list[dict[str, Any]]:
+def _events(records: list[tuple[str, str, Any]]) -> list[tuple[str, Any]]:
     found = []
-    for _, _, response in recorded:
-        if response.status_code != 200:
+    for _, _, response in records:
+        if response.status_code == 200 and _is_stream(response):
+            for block in response.text.strip().split("\n\n"):
+                name = block.split("\n", 1)[0].removeprefix("event: ")
+                found.append((name, None if name == "done" else _event_data(block)))
+    return found
+
+
+def test_every_streamed_event_carries_an_object_that_validates(registry, recorded) -> None:
+    schemas = {"thread": "ThreadObject", "thread.run": "RunObject", "thread.run.step": "RunStepObject", "thread.message": "MessageObject"}
+    events = _events(recorded)
+    assert {name for name, _ in events} >= {"thread.created", "thread.run.requires_action", "thread.message.delta", "thread.run.completed", "done"}
+    for name, data in events:
+        if name == "done":
+            continue
+        if name == "thread.message.delta":
+            assert data["object"] == "thread.message.delta" and data["delta"]["content"][0]["type"] == "text"
+            continue
+        errors = [e.message for e in _validator(registry, _component(schemas[data["object"]])).iter_errors(data)]
+        assert not errors, f"{name}: {errors}"
+        assert name.rsplit(".", 1)[0] == data["object"]
+
+
+def _objects(records: list[tuple[str, str, Any]], kind: str) -> list[dict[str, Any]]:
+    found = []
+    for _, _, response in records:
+        if response.status_code != 200 or _is_stream(response):
             continue
         body = response.json()
         for item in body.get("data", []) if body.get("object") == "list" else [body]:

@@ -81,7 +81,7 @@ RUN_BODY_CASES = [
      "additional_messages[0].content"),
     ("content part type", {"additional_messages": [{"role": "user", "content": [{"type": "audio"}]}]},
      "Invalid value: 'audio'. Supported values are: 'text', 'image_file', and 'image_url'.", "additional_messages[0].content[0].type"),
-    ("stream", {"stream": True}, None, "stream"),
+    ("stream not a boolean", {"stream": "yes"}, "Invalid type for 'stream': expected a boolean, but got a string instead.", "stream"),
     ("sim_seconds not a number", {"metadata": {"sim_seconds": "soon"}}, None, "metadata.sim_seconds"),
     ("sim_outcome unknown", {"metadata": {"sim_outcome": "exploded"}}, None, "metadata.sim_outcome"),
     ("sim_steps zero", {"metadata": {"sim_steps": "0"}}, None, "metadata.sim_steps"),
