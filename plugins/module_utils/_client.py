@@ -44,6 +44,18 @@ PAGE_SIZE_MAX = 100
 _ID_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,255}$")
 
 
+if requests is not None:
+    class _BearerAuth(requests.auth.AuthBase):
+        """Set as session.auth so that requests never replaces the key with ~/.netrc credentials."""
+
+        def __init__(self, api_key: str) -> None:
+            self._api_key = api_key
+
+        def __call__(self, request: t.Any) -> t.Any:
+            request.headers["Authorization"] = f"Bearer {self._api_key}"
+            return request
+
+
 class ApiError(Exception):
     """A request failed: HTTP status, the API's own error fields, and what was asked."""
 
@@ -110,7 +122,7 @@ def path_of(*segments: str) -> str:
 
 def is_valid_id(value: str) -> bool:
     """Ids are opaque, but never contain characters that would change a URL path or query."""
-    return bool(_ID_SEGMENT.match(value))
+    return bool(_ID_SEGMENT.fullmatch(value))
 
 
 def _header(headers: t.Mapping[str, str], name: str) -> str | None:
@@ -165,6 +177,8 @@ def _error_fields(response: t.Any) -> dict[str, t.Any]:
         body = None
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
         return body["error"]
+    if isinstance(body, dict) and isinstance(body.get("error"), str):
+        return {"message": body["error"]}
     if isinstance(body, dict) and isinstance(body.get("message"), str):
         return body
     text = (response.text or "").strip()
@@ -198,12 +212,15 @@ class Client:
         self.request_timeout = request_timeout
         self.max_retries = max_retries
         self.verify: bool | str = ca_path if (validate_certs and ca_path) else validate_certs
+        api_key = api_key.strip() if api_key else api_key
         self._secret = api_key or ""
         self._sleep = sleep
         self._clock = clock
         self._on_retry = on_retry
         self.session = session if session is not None else requests.Session()
         self.session.headers.update(self._headers(api_key, organization, project))
+        if api_key:
+            self.session.auth = _BearerAuth(api_key)
 
     @staticmethod
     def _headers(api_key: str | None, organization: str | None, project: str | None) -> dict[str, str]:
@@ -312,7 +329,8 @@ class Client:
     def _send_once(self, method: str, path: str, url: str, query: dict[str, t.Any], body: t.Any) -> ApiResponse | ApiError:
         try:
             response = self.session.request(
-                method, url, params=query or None, json=body, timeout=self.request_timeout, verify=self.verify
+                method, url, params=query or None, json=body, timeout=self.request_timeout, verify=self.verify,
+                allow_redirects=False,
             )
         except requests.exceptions.SSLError as exc:
             return ApiError(
@@ -330,6 +348,8 @@ class Client:
         except requests.exceptions.RequestException as exc:
             return ApiError(f"request failed: {self.scrub(str(exc))}", method=method, path=path)
         if 200 <= response.status_code < 300:
+            if not response.content and method == "DELETE":
+                return ApiResponse({}, response.headers)
             try:
                 return ApiResponse(response.json(), response.headers)
             except ValueError:
@@ -342,6 +362,8 @@ class Client:
     def _failure_from(self, response: t.Any, method: str, path: str) -> ApiError:
         status = response.status_code
         fields = _error_fields(response)
+        if 300 <= status < 400:
+            fields = {"message": f"the server redirected to {response.headers.get('Location')!r}; set api_base to the address it answers on"}
         message = self.scrub(str(fields.get("message") or f"HTTP {status}"))
         if status == 404 and self._is_openai():
             message = f"{message}. {RETIRED_NOTE}"
@@ -387,9 +409,15 @@ class Client:
             if not page.get("has_more") or not data:
                 return
             if backwards:
-                cursor = page.get("first_id") or data[0].get("id")
+                next_cursor = page.get("first_id") or data[0].get("id")
             else:
-                cursor = page.get("last_id") or data[-1].get("id")
+                next_cursor = page.get("last_id") or data[-1].get("id")
+            if not next_cursor or next_cursor == cursor:
+                raise ApiError(
+                    "the server said a list has more items but gave no new cursor to continue from",
+                    method="GET", path=path_of(*segments),
+                )
+            cursor = next_cursor
 
     def items(self, *segments: str, **kwargs: t.Any) -> t.Iterator[dict[str, t.Any]]:
         for page in self.pages(*segments, **kwargs):

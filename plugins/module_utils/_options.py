@@ -60,7 +60,8 @@ def check_range(
     value = params.get(option)
     if value is None:
         return
-    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+    out_of_range = (minimum is not None and value < minimum) or (maximum is not None and value > maximum)
+    if out_of_range or value != value:  # NaN compares false with everything
         if maximum is None:
             allowed = f"at least {minimum:g}"
         elif minimum is None:
