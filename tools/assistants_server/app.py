@@ -169,7 +169,7 @@ class App:
 
     def _check_headers(self, headers: Mapping[str, str]) -> None:
         auth = (headers.get("authorization") or "").strip()
-        scheme, _, token = auth.partition(" ")
+        scheme, _space, token = auth.partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             raise ApiError(401, MISSING_KEY)

@@ -89,7 +89,7 @@ def _tool_resources(resources: dict[str, Any] | None) -> dict[str, Any]:
     if "file_search" in resources:
         search = resources["file_search"]
         ids = list(search.get("vector_store_ids") or [])
-        ids += [new_id("vs_") for _ in search.get("vector_stores") or []]
+        ids += [new_id("vs_") for _store in search.get("vector_stores") or []]
         out["file_search"] = {"vector_store_ids": ids}
     return out
 

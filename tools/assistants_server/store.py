@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import copy
-import secrets
+import random
 import string
 import threading
 from typing import Any
@@ -12,12 +12,13 @@ from typing import Any
 from assistants_server.errors import not_found
 
 _ID_ALPHABET = string.ascii_letters + string.digits
+_RANDOM = random.SystemRandom()
 ACTIVE_STATUSES = frozenset({"queued", "in_progress", "requires_action", "cancelling"})
 
 
 def new_id(prefix: str) -> str:
     """Ids shaped like the hosted API's: a prefix and 24 random alphanumerics."""
-    return prefix + "".join(secrets.choice(_ID_ALPHABET) for _ in range(24))
+    return prefix + "".join(_RANDOM.choices(_ID_ALPHABET, k=24))
 
 
 def snapshot(obj: dict[str, Any]) -> dict[str, Any]:

@@ -30,7 +30,7 @@ def fixture_launch():
             [sys.executable, "tools/assistants_server", "--host", "127.0.0.1", "--port", "0", *args],
             cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         processes.append(process)
-        ready, _, _ = select.select([process.stdout], [], [], 15)
+        ready = select.select([process.stdout], [], [], 15)[0]
         assert ready, f"no listening line within 15 s; stderr: {process.stderr.read() if process.poll() is not None else '(still running)'}"
         line = process.stdout.readline()
         match = LISTENING.fullmatch(line)
@@ -77,7 +77,7 @@ def test_idle_timeout_stops_it_by_itself_only_after_requests_stop(launch) -> Non
 def test_faults_file_api_key_and_poll_after_flags_take_effect(launch, tmp_path) -> None:
     rules = tmp_path / "faults.json"
     rules.write_text(json.dumps([{"method": "GET", "path": "/assistants$", "action": "status", "status": 503}]), encoding="utf-8")
-    _, url = launch("--faults", str(rules), "--api-key", "sk-local", "--poll-after-ms", "0", "--run-seconds", "0")
+    url = launch("--faults", str(rules), "--api-key", "sk-local", "--poll-after-ms", "0", "--run-seconds", "0")[1]
     assert _get(url, Authorization="Bearer sk-local").status_code == 503
     assert _get(url, Authorization="Bearer sk-other").status_code == 401
     headers = {**HEADERS, "Authorization": "Bearer sk-local"}

@@ -23,7 +23,7 @@ def _setup(api):
 def test_a_status_rule_answers_that_status_n_times_without_applying_the_request(api) -> None:
     thread_id, body = _setup(api)
     api.control("PUT", "faults", [{"method": "POST", "path": RUNS, "action": "status", "status": 429, "retry_after": 1, "retry_after_ms": 50, "times": 2}])
-    for _ in range(2):
+    for _attempt in range(2):
         response = api.request("POST", f"/threads/{thread_id}/runs", body)
         assert response.status_code == 429
         assert (response.headers["Retry-After"], response.headers["retry-after-ms"]) == ("1", "50")
@@ -108,12 +108,12 @@ def test_rules_match_on_method_and_path_and_can_skip_requests_first(api) -> None
     api.control("PUT", "faults", [{"method": "get", "path": "^/v1/assistants$", "action": "status", "status": 500, "skip": 1, "times": 1}])
     assert api.request("POST", "/assistants", {"model": "m"}).status_code == 200  # other method
     assert api.request("GET", "/assistants/asst_x").status_code == 404  # other path
-    assert [api.request("GET", "/assistants").status_code for _ in range(3)] == [200, 500, 200]
+    assert [api.request("GET", "/assistants").status_code for _attempt in range(3)] == [200, 500, 200]
 
 
 def test_a_rule_with_times_null_fires_until_the_rules_are_removed(api) -> None:
     api.control("POST", "faults", {"path": "/assistants", "action": "status", "status": 503, "times": None})
-    assert [api.request("GET", "/assistants").status_code for _ in range(3)] == [503, 503, 503]
+    assert [api.request("GET", "/assistants").status_code for _attempt in range(3)] == [503, 503, 503]
     assert api.control("DELETE", "faults") == {"rules": []}
     assert api.request("GET", "/assistants").status_code == 200
 
@@ -153,7 +153,7 @@ def test_the_request_log_shows_what_was_asked_and_answered_but_never_the_key(api
 
 
 def test_reset_empties_the_store(api) -> None:
-    thread_id, _ = _setup(api)
+    thread_id = _setup(api)[0]
     api.control("POST", "reset")
     assert api.request("GET", f"/threads/{thread_id}").status_code == 404
     assert api.get("/assistants")["data"] == []
@@ -172,6 +172,6 @@ def test_unknown_control_endpoints_answer_404_with_help(api) -> None:
 
 
 def test_rules_can_be_given_when_the_server_starts(make_server) -> None:
-    _, client = make_server(faults=[{"path": "/assistants$", "action": "status", "status": 418}])
+    client = make_server(faults=[{"path": "/assistants$", "action": "status", "status": 418}])[1]
     assert client.request("GET", "/assistants").status_code == 418
     assert client.request("GET", "/assistants").status_code == 200

@@ -65,7 +65,7 @@ def test_a_run_is_queued_then_in_progress_then_completed_with_timestamps_from_it
 def test_the_same_conversation_always_yields_the_same_answer_and_usage(api) -> None:
     assistant = api.assistant(instructions="Be brief.")
     results = []
-    for _ in range(2):
+    for _attempt in range(2):
         thread = api.thread("deterministic?")
         run = api.wait(api.run(thread["id"], assistant["id"]), "completed")
         results.append((run["usage"], _messages(api, thread["id"])[-1]["content"]))

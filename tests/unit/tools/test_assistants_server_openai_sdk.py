@@ -40,7 +40,7 @@ def test_create_thread_and_run_poll_completes(client) -> None:
 def test_auto_paging_runs_list_visits_every_run_across_pages(client, api) -> None:
     assistant = client.beta.assistants.create(model="gpt-4o")
     thread = client.beta.threads.create()
-    created = [client.beta.threads.runs.create(thread_id=thread.id, assistant_id=assistant.id, metadata={"sim_seconds": "0"}).id for _ in range(45)]
+    created = [client.beta.threads.runs.create(thread_id=thread.id, assistant_id=assistant.id, metadata={"sim_seconds": "0"}).id for _index in range(45)]
     api.control("DELETE", "requests")
     listed = [run.id for run in client.beta.threads.runs.list(thread_id=thread.id, limit=10)]
     assert listed == created[::-1]
@@ -92,7 +92,7 @@ def test_the_sdk_raises_its_typed_errors_with_the_servers_messages(client, make_
     with pytest.raises(openai.BadRequestError) as caught:
         client.beta.threads.runs.create(thread_id=thread.id, assistant_id=assistant.id, temperature=3)
     assert caught.value.param == "temperature"
-    keyed, _ = make_server(api_key="sk-right")
+    keyed = make_server(api_key="sk-right")[0]
     with openai.OpenAI(api_key="sk-wrong", base_url=keyed.url, max_retries=0) as wrong:
         with pytest.raises(openai.AuthenticationError):
             wrong.beta.assistants.list()

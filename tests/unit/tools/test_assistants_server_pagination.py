@@ -15,7 +15,7 @@ def fixture_paging(server_factory, client_factory):
     client = client_factory(handle.base)
     thread = client.thread()
     assistant = client.assistant()
-    ids = [client.run(thread["id"], assistant["id"], metadata={"sim_seconds": "0"})["id"] for _ in range(RUN_COUNT)]
+    ids = [client.run(thread["id"], assistant["id"], metadata={"sim_seconds": "0"})["id"] for _index in range(RUN_COUNT)]
     try:
         yield client, thread["id"], ids
     finally:

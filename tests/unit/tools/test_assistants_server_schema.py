@@ -194,14 +194,14 @@ def _for_validation(body: Any) -> Any:
 
 
 def test_every_operation_in_the_schema_was_exercised(oas, recorded) -> None:
-    templates = [template for _, template in _operations(oas)]
+    templates = [template for _method, template in _operations(oas)]
     seen = {(method, _template_of(templates, path.split("?")[0])) for method, path, response in recorded if response.status_code == 200}
     assert set(_operations(oas)) - seen == set()
 
 
 def test_every_successful_response_validates_against_its_operations_schema(oas, registry, recorded) -> None:
     operations = _operations(oas)
-    templates = [template for _, template in operations]
+    templates = [template for _method, template in operations]
     failures = []
     count = 0
     for method, path, response in recorded:
@@ -229,7 +229,7 @@ def test_every_error_body_validates_against_error_response(registry, recorded) -
 
 def _events(records: list[tuple[str, str, Any]]) -> list[tuple[str, Any]]:
     found = []
-    for _, _, response in records:
+    for _method, _path, response in records:
         if response.status_code == 200 and _is_stream(response):
             for block in response.text.strip().split("\n\n"):
                 name = block.split("\n", 1)[0].removeprefix("event: ")
@@ -240,7 +240,7 @@ def _events(records: list[tuple[str, str, Any]]) -> list[tuple[str, Any]]:
 def test_every_streamed_event_carries_an_object_that_validates(registry, recorded) -> None:
     schemas = {"thread": "ThreadObject", "thread.run": "RunObject", "thread.run.step": "RunStepObject", "thread.message": "MessageObject"}
     events = _events(recorded)
-    assert {name for name, _ in events} >= {"thread.created", "thread.run.requires_action", "thread.message.delta", "thread.run.completed", "done"}
+    assert {name for name, _data in events} >= {"thread.created", "thread.run.requires_action", "thread.message.delta", "thread.run.completed", "done"}
     for name, data in events:
         if name == "done":
             continue
@@ -254,7 +254,7 @@ def test_every_streamed_event_carries_an_object_that_validates(registry, recorde
 
 def _objects(records: list[tuple[str, str, Any]], kind: str) -> list[dict[str, Any]]:
     found = []
-    for _, _, response in records:
+    for _method, _path, response in records:
         if response.status_code != 200 or _is_stream(response):
             continue
         body = response.json()

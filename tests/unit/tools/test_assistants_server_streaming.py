@@ -35,7 +35,7 @@ def _stream(api, path, body):
 def test_a_streamed_run_sends_every_event_then_done(api) -> None:
     thread = api.thread("stream this")
     events = _stream(api, f"/threads/{thread['id']}/runs", {"assistant_id": api.assistant()["id"]})
-    assert [name for name, _ in events] == START + ["thread.run.completed", "done"]
+    assert [name for name, _data in events] == START + ["thread.run.completed", "done"]
     assert events[-1][1] == "[DONE]"
     runs = [data for name, data in events if name.startswith("thread.run.") and not name.startswith("thread.run.step")]
     assert [run["status"] for run in runs] == ["queued", "queued", "in_progress", "completed"]
@@ -49,17 +49,17 @@ def test_a_streamed_run_sends_every_event_then_done(api) -> None:
 def test_create_thread_and_run_streams_thread_created_first(api) -> None:
     events = _stream(api, "/threads/runs", {"assistant_id": api.assistant()["id"], "thread": {"messages": [{"role": "user", "content": "x"}]}})
     assert events[0][0] == "thread.created" and events[0][1]["object"] == "thread"
-    assert [name for name, _ in events[1:]] == START + ["thread.run.completed", "done"]
+    assert [name for name, _data in events[1:]] == START + ["thread.run.completed", "done"]
 
 
 def test_a_stream_stops_at_requires_action_and_the_tool_outputs_stream_finishes_the_run(api) -> None:
     thread = api.thread()
     events = _stream(api, f"/threads/{thread['id']}/runs", {"assistant_id": api.assistant(tools=[FUNCTION])["id"]})
-    assert [name for name, _ in events] == START[:5] + ["thread.run.requires_action", "done"]
+    assert [name for name, _data in events] == START[:5] + ["thread.run.requires_action", "done"]
     run = dict(events)["thread.run.requires_action"]
     call_id = run["required_action"]["submit_tool_outputs"]["tool_calls"][0]["id"]
     events = _stream(api, f"/threads/{thread['id']}/runs/{run['id']}/submit_tool_outputs", {"tool_outputs": [{"tool_call_id": call_id, "output": "found"}]})
-    assert [name for name, _ in events] == ["thread.run.step.completed", "thread.run.queued"] + START[2:] + ["thread.run.completed", "done"]
+    assert [name for name, _data in events] == ["thread.run.step.completed", "thread.run.queued"] + START[2:] + ["thread.run.completed", "done"]
     assert dict(events)["thread.message.completed"]["content"][0]["text"]["value"].endswith("lookup returned: found")
 
 
@@ -67,7 +67,7 @@ def test_a_stream_stops_at_requires_action_and_the_tool_outputs_stream_finishes_
 def test_a_stream_ends_with_the_runs_terminal_event(api, outcome, last) -> None:
     thread = api.thread()
     events = _stream(api, f"/threads/{thread['id']}/runs", {"assistant_id": api.assistant()["id"], "metadata": {"sim_outcome": outcome}})
-    assert [name for name, _ in events][-2:] == [last, "done"]
+    assert [name for name, _data in events][-2:] == [last, "done"]
     assert events[-2][1]["status"] == outcome
 
 
@@ -90,4 +90,4 @@ def test_cancelling_a_streamed_run_ends_its_stream_with_cancelled(api) -> None:
     api.post(f"/threads/{thread['id']}/runs/{runs[0]['id']}/cancel")
     reader.join(timeout=10)
     assert not reader.is_alive(), "the stream did not end after the run was cancelled"
-    assert [name for name, _ in result["events"]][-3:] == ["thread.run.cancelling", "thread.run.cancelled", "done"]
+    assert [name for name, _data in result["events"]][-3:] == ["thread.run.cancelling", "thread.run.cancelled", "done"]

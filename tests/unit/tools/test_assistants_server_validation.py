@@ -160,7 +160,7 @@ def test_a_bearer_token_is_required(api) -> None:
 
 
 def test_with_api_key_only_that_key_is_accepted_and_it_is_never_echoed(make_server) -> None:
-    _, client = make_server(api_key="sk-right-key")
+    client = make_server(api_key="sk-right-key")[1]
     client.session.headers["Authorization"] = "Bearer sk-wrong-key"
     response = client.request("GET", "/assistants")
     error = _error(response, 401)
