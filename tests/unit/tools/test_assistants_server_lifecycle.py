@@ -4,9 +4,13 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+import requests
 
 WEATHER = {"type": "function", "function": {"name": "get_weather", "parameters": {
     "type": "object", "properties": {"city": {"type": "string"}, "days": {"type": "integer"}, "unit": {"type": "string", "enum": ["c", "f"]}}}}}
@@ -282,3 +286,43 @@ def test_run_reads_carry_the_poll_after_header(api) -> None:
     assert response.headers["openai-poll-after-ms"] == "10"
     assert response.headers["x-request-id"].startswith("req_")
     assert "openai-poll-after-ms" not in api.request("GET", f"/threads/{run['thread_id']}").headers
+
+
+def test_simultaneous_creates_on_one_thread_make_exactly_one_run(api) -> None:
+    thread = api.thread()
+    body = {"assistant_id": api.assistant()["id"], "metadata": {"sim_seconds": "60"}}
+    barrier = threading.Barrier(12)
+
+    def create(_index: int) -> int:
+        with requests.Session() as session:
+            session.trust_env = False
+            barrier.wait(timeout=10)
+            return session.post(f"{api.url}/threads/{thread['id']}/runs", json=body, headers=dict(api.session.headers), timeout=10).status_code
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        statuses = sorted(pool.map(create, range(12)))
+    assert statuses == [200] + [400] * 11
+    assert len(api.get(f"/threads/{thread['id']}/runs")["data"]) == 1
+
+
+def test_concurrent_pollers_see_the_same_monotonic_history(api) -> None:
+    run = api.run(api.thread()["id"], api.assistant()["id"], metadata={"sim_seconds": "0.3"})
+    order = {"queued": 0, "in_progress": 1, "completed": 2}
+
+    def poll(_index: int) -> list[dict[str, Any]]:
+        seen = []
+        deadline = time.monotonic() + 5
+        with requests.Session() as session:
+            session.trust_env = False
+            while not seen or seen[-1]["status"] != "completed":
+                assert time.monotonic() < deadline
+                seen.append(session.get(f"{api.url}/threads/{run['thread_id']}/runs/{run['id']}", headers=dict(api.session.headers), timeout=10).json())
+        return seen
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        histories = list(pool.map(poll, range(6)))
+    for history in histories:
+        ranks = [order[item["status"]] for item in history]
+        assert ranks == sorted(ranks)
+    finals = [history[-1] for history in histories]
+    assert all(final == finals[0] for final in finals)
