@@ -239,7 +239,7 @@ def test_filtered_paging_in_both_directions_never_skips_or_repeats(seed: int) ->
     rng = random.Random(seed)
     api = FakeApi(azure_style=seed % 2 == 1)
     count = rng.choice([0, 1, 5, 99, 100, 101, 230])
-    api.add_runs(THREAD, [rng.choice(["completed", "completed", "failed", "cancelled", "expired"]) for _ in range(count)])
+    api.add_runs(THREAD, [rng.choice(["completed", "completed", "failed", "cancelled", "expired"]) for dummy in range(count)])
     statuses = rng.choice([None, ["failed"], ["failed", "cancelled"], ["queued"]])
     order = rng.choice(["asc", "desc"])
     limit = rng.choice([1, 3, 7, 50, 100, 101, 250])
@@ -247,11 +247,11 @@ def test_filtered_paging_in_both_directions_never_skips_or_repeats(seed: int) ->
     runs = api.threads[THREAD] if order == "asc" else api.threads[THREAD][::-1]
     expected = [run["id"] for run in runs if statuses is None or run["status"] in statuses]
 
-    forward, _ = walk(client, "after", limit=limit, order=order, statuses=statuses)
+    forward = walk(client, "after", limit=limit, order=order, statuses=statuses)[0]
     assert forward == expected
     if runs:
         # Backwards from before the last run of the whole list.
-        backward, _ = walk(client, "before", start=runs[-1]["id"], limit=limit, order=order, statuses=statuses)
+        backward = walk(client, "before", start=runs[-1]["id"], limit=limit, order=order, statuses=statuses)[0]
         last_matches = statuses is None or runs[-1]["status"] in statuses
         assert backward == (expected[:-1] if last_matches else expected)
 

@@ -70,7 +70,7 @@ def test_returns_the_run_with_every_step(api: FakeApi, capsys: pytest.CaptureFix
 def test_include_steps_false_reads_only_the_run(api: FakeApi, capsys: pytest.CaptureFixture[str]) -> None:
     result = run_module(capsys, thread_id=THREAD, run_id="run_0000", include_steps=False)
     assert "steps" not in result["run"]
-    assert [path for _, path, _ in api.requests] == [f"/threads/{THREAD}/runs/run_0000"]
+    assert [request[1] for request in api.requests] == [f"/threads/{THREAD}/runs/run_0000"]
 
 
 def test_include_messages_adds_the_answer(api: FakeApi, capsys: pytest.CaptureFixture[str]) -> None:
