@@ -107,7 +107,7 @@ def _metadata_controls(metadata: dict[str, Any], default_seconds: float) -> tupl
     steps = 1
     if "sim_steps" in metadata:
         raw = metadata["sim_steps"]
-        if not (raw.isdigit() and 1 <= int(raw) <= MAX_SIM_STEPS):
+        if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_SIM_STEPS):
             raise bad_request(f"Invalid value for 'metadata.sim_steps': must be a whole number between 1 and {MAX_SIM_STEPS}, got '{raw}'.",
                               param="metadata.sim_steps", code="invalid_value")
         steps = int(raw)
@@ -175,7 +175,7 @@ class Lifecycle:
             "incomplete_details": None,
             "model": body.get("model") or assistant["model"],
             "instructions": instructions,
-            "tools": snapshot({"t": plan.tools})["t"],
+            "tools": snapshot(plan.tools),
             "metadata": dict(body.get("metadata") or {}),
             "usage": None,
             "temperature": body["temperature"] if body.get("temperature") is not None else assistant.get("temperature", 1.0),
@@ -210,7 +210,7 @@ class Lifecycle:
 
     # ---- requests that change a run ----
 
-    def cancel(self, run: dict[str, Any], now: float) -> RunState | None:
+    def cancel(self, run: dict[str, Any], now: float) -> RunState:
         state = self.active.get(run["id"])
         if state is None or state.phase not in ("queued", "in_progress", "requires_action"):
             raise bad_request(f"Cannot cancel run with status '{run['status']}'.", param=None, code=None)
@@ -317,8 +317,8 @@ class Lifecycle:
             self._terminal(state, "completed", completed_at=int(when))
         elif outcome == "incomplete":
             self._complete_message(state, when, incomplete=True)
-            limits = state.run
-            reason = "max_prompt_tokens" if limits["max_prompt_tokens"] and not limits["max_completion_tokens"] else "max_completion_tokens"
+            run = state.run
+            reason = "max_prompt_tokens" if run["max_prompt_tokens"] and not run["max_completion_tokens"] else "max_completion_tokens"
             self._terminal(state, "incomplete", incomplete_details={"reason": reason})
         elif outcome == "failed":
             self._terminal(state, "failed", failed_at=int(when), last_error=dict(FAILED_ERROR))

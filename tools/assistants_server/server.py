@@ -19,6 +19,7 @@ from assistants_server import control
 from assistants_server.app import App, Options, Reply, json_reply
 from assistants_server.errors import HTML_ERROR_PAGE, error_body, invalid_url, status_error_body
 from assistants_server.faults import FaultRule, parse_rules
+from assistants_server.lifecycle import RunState
 
 LOG = logging.getLogger("assistants_server")
 MAX_BODY_BYTES = 16 * 1024 * 1024
@@ -137,11 +138,9 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n" if data else b"0\r\n\r\n")
         self.wfile.flush()
 
-    def _send_stream(self, reply: Reply, *, cut: bool = False) -> None:
+    def _send_stream(self, state: RunState, reply: Reply, *, cut: bool = False) -> None:
         """Server-sent events of one run until it is terminal or needs tool outputs, then `done`."""
         app = self.server.app
-        state = reply.stream
-        assert state is not None
         self.send_response(200)
         self.send_header("Content-Type", reply.content_type)
         self.send_header("Cache-Control", "no-cache")
@@ -152,8 +151,11 @@ class Handler(BaseHTTPRequestHandler):
         sent = 0
         try:
             while True:
+                app.touch()  # an open stream is activity: --idle-timeout must not end it
                 with app.store.lock:
-                    app.lifecycle.tick()
+                    # advance() directly, not only tick(): after a reset or a thread delete the run is
+                    # no longer ticked, and advance() then marks it done so the stream ends.
+                    app.lifecycle.advance(state, app.lifecycle.tick())
                     events = list((state.events or [])[sent:])
                     ended = state.phase in ("done", "requires_action")
                     next_at = app.lifecycle.next_transition_at(state)
@@ -226,7 +228,7 @@ class Handler(BaseHTTPRequestHandler):
             reply = Reply(reply.status, b"<html><body>upstream answered garbage: this is not JSON</body></html>", reply.headers)
         app.requests.finish(entry, reply.status, action if action != "delay" else None)
         if reply.stream is not None:
-            self._send_stream(reply, cut=action == "truncate")
+            self._send_stream(reply.stream, reply, cut=action == "truncate")
         else:
             self._send(reply, truncate=action == "truncate")
 

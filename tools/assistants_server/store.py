@@ -7,7 +7,7 @@ import copy
 import random
 import string
 import threading
-from typing import Any
+from typing import Any, TypeVar
 
 from assistants_server.errors import not_found
 
@@ -21,7 +21,11 @@ def new_id(prefix: str) -> str:
     return prefix + "".join(_RANDOM.choices(_ID_ALPHABET, k=24))
 
 
-def snapshot(obj: dict[str, Any]) -> dict[str, Any]:
+T = TypeVar("T")
+
+
+def snapshot(obj: T) -> T:
+    """A private copy, safe to hand out after the store lock is released."""
     return copy.deepcopy(obj)
 
 

@@ -71,23 +71,38 @@ def test_a_stream_ends_with_the_runs_terminal_event(api, outcome, last) -> None:
     assert events[-2][1]["status"] == outcome
 
 
-def test_cancelling_a_streamed_run_ends_its_stream_with_cancelled(api) -> None:
-    thread = api.thread()
+def _open_stream(api, thread_id):
+    """Start a 30 s streamed run in the background; returns (reader thread, result dict, run)."""
     body = {"assistant_id": api.assistant()["id"], "metadata": {"sim_seconds": "30"}, "stream": True}
     result = {}
 
     def read() -> None:
-        # A session of its own: the stream stays open while this test cancels the run.
-        response = requests.post(f"{api.url}/threads/{thread['id']}/runs", json=body, headers=dict(api.session.headers), timeout=20)
+        # A session of its own: the stream stays open while the test acts on the run.
+        response = requests.post(f"{api.url}/threads/{thread_id}/runs", json=body, headers=dict(api.session.headers), timeout=20)
         result["events"] = _events(response)
 
     reader = threading.Thread(target=read)
     reader.start()
     deadline = time.monotonic() + 5
-    while not (runs := api.get(f"/threads/{thread['id']}/runs")["data"]):
+    while not (runs := api.get(f"/threads/{thread_id}/runs")["data"]):
         assert time.monotonic() < deadline, "the streamed run was never created"
         time.sleep(0.01)
-    api.post(f"/threads/{thread['id']}/runs/{runs[0]['id']}/cancel")
+    return reader, result, runs[0]
+
+
+def test_cancelling_a_streamed_run_ends_its_stream_with_cancelled(api) -> None:
+    thread = api.thread()
+    reader, result, run = _open_stream(api, thread["id"])
+    api.post(f"/threads/{thread['id']}/runs/{run['id']}/cancel")
     reader.join(timeout=10)
     assert not reader.is_alive(), "the stream did not end after the run was cancelled"
     assert [name for name, _data in result["events"]][-3:] == ["thread.run.cancelling", "thread.run.cancelled", "done"]
+
+
+def test_deleting_the_thread_of_a_streamed_run_ends_the_stream(api) -> None:
+    thread = api.thread()
+    reader, result, _run = _open_stream(api, thread["id"])
+    api.ok("DELETE", f"/threads/{thread['id']}")
+    reader.join(timeout=10)
+    assert not reader.is_alive(), "the stream did not end after its thread was deleted"
+    assert result["events"][-1] == ("done", "[DONE]")
