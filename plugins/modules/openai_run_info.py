@@ -54,7 +54,7 @@ seealso:
 """
 
 EXAMPLES = r"""
-# Seed example "Example Usage": look up a run and output its status, usage and completion time.
+# Terraform openai_run data source, example "Example Usage": look up a run and output its status, usage and completion time.
 - name: Look up a run
   llmops.assistants.openai_run_info:
     thread_id: thread_abc123
@@ -68,7 +68,7 @@ EXAMPLES = r"""
       run_usage: "{{ example.run.usage }}"
       run_completed_at: "{{ example.run.completed_at }}"
 
-# Seed example "Using with Resources": details of a run started with llmops.assistants.openai_run.
+# Terraform openai_run data source, example "Using with Resources": details of a run started with llmops.assistants.openai_run.
 # Tasks run in order, so nothing like depends_on is needed.
 - name: Start a run
   llmops.assistants.openai_run:
@@ -88,7 +88,7 @@ EXAMPLES = r"""
       detailed_status: "{{ details.run.status }}"
       steps_information: "{{ details.run.steps }}"
 
-# Seed example "Accessing Run Steps": the id, type, status and details of each step.
+# Terraform openai_run data source, example "Accessing Run Steps": the id, type, status and details of each step.
 - name: Look up a run with its steps
   llmops.assistants.openai_run_info:
     thread_id: thread_abc123
@@ -111,7 +111,7 @@ EXAMPLES = r"""
     msg: "{{ (with_steps.run.steps[0].details | from_json).tool_calls | default([]) }}"
   when: with_steps.run.steps | length > 0
 
-# Beyond the seeds: the run's answer, and a quick status check without the steps.
+# Beyond the Terraform examples: the run's answer, and a quick status check without the steps.
 - name: Read the answer the run wrote
   llmops.assistants.openai_run_info:
     thread_id: thread_abc123

@@ -80,7 +80,7 @@ seealso:
 """
 
 EXAMPLES = r"""
-# Seed example "Retrieve all runs for a specific thread": the ten newest runs, and how many there are.
+# Terraform openai_runs data source, example "Retrieve all runs for a specific thread": the ten newest runs, and how many there are.
 - name: List the runs of a thread
   llmops.assistants.openai_runs_info:
     thread_id: thread_abc123
@@ -93,7 +93,7 @@ EXAMPLES = r"""
       recent_runs: "{{ thread_history.runs }}"
       total_runs_count: "{{ thread_history.runs | length }}"
 
-# Seed example "Filter runs by run status": up to 25 completed runs of a thread used by an earlier task.
+# Terraform openai_runs data source, example "Filter runs by run status": up to 25 completed runs of a thread used by an earlier task.
 # Tasks run in order, so nothing like depends_on is needed.
 - name: List the completed runs
   llmops.assistants.openai_runs_info:
@@ -106,7 +106,7 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: "completed_runs_count: {{ completed_runs.runs | length }}"
 
-# Seed example "Use pagination to retrieve runs in batches": two pages of five, the second continuing the first.
+# Terraform openai_runs data source, example "Use pagination to retrieve runs in batches": two pages of five, the second continuing the first.
 - name: List the first page
   llmops.assistants.openai_runs_info:
     thread_id: "{{ conversation_thread_id }}"
@@ -125,7 +125,7 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: "{{ first_page.runs + (second_page.runs | default([])) }}"
 
-# Beyond the seeds.
+# Beyond the Terraform examples.
 - name: List every failed or expired run of a thread, oldest first
   llmops.assistants.openai_runs_info:
     thread_id: thread_abc123
