@@ -127,7 +127,7 @@ options:
   tool_outputs:
     description:
       - Answers to the tool calls of a run in V(requires_action), one dict per call with C(tool_call_id) (from
-        RV(run.required_action)) and C(output) (a string). They must answer exactly the calls the run asks for.
+        C(run.required_action) in the result) and C(output) (a string). They must answer exactly the calls the run asks for.
       - After submitting them the module waits for the run again when O(wait) is true.
       - Running the same task again when the run already has these outputs changes nothing.
     type: list

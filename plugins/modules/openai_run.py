@@ -14,7 +14,7 @@ description:
   - Answers the run's tool calls (O(tool_outputs)) and cancels it (O(state=absent)).
   - Idempotent without a state file; see O(idempotency_key).
 author:
-  - llmops.assistants developers
+  - llmops.assistants developers (@llmops)
 options:
   thread_id:
     description:

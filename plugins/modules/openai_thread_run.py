@@ -15,14 +15,14 @@ description:
     M(llmops.assistants.openai_run), idempotency included.
   - With O(state=absent) it leaves nothing running, and deletes the thread if this module created it.
 author:
-  - llmops.assistants developers
+  - llmops.assistants developers (@llmops)
 options:
   thread:
     description:
       - The thread to create. Mutually exclusive with O(existing_thread_id) and O(thread_id).
       - Without O(thread_id), O(existing_thread_id) and O(run_id), every run of the task creates a new thread,
         because the API cannot list threads to find one made earlier. Register the result and pass
-        RV(thread_id) and RV(run.id) back in to manage that run later.
+        RV(thread_id) and the C(id) of RV(run) back in to manage that run later.
     type: dict
     suboptions:
       messages:
