@@ -92,9 +92,14 @@ options:
     type: raw
   stream:
     description:
-      - Whether the run streams its events. Only V(false) is accepted for now; the module waits by polling.
+      - Whether to wait on the run's event stream. With O(wait=true), the run is created (and tool outputs are
+        submitted) with C(stream) set, and the module reads the server-sent events until the run stops, so one
+        request both creates and waits, and the answer is seen the moment it is ready.
+      - A server that answers with JSON instead of an event stream, or a stream that breaks, is followed by
+        polling the run by its ID; no second run is created.
+      - V(false) forces polling. Has no effect with O(wait=false).
     type: bool
-    default: false
+    default: true
   wait:
     description:
       - Whether to wait until the run stops, that is until it is V(completed), V(failed), V(cancelled), V(expired),

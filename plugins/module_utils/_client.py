@@ -187,6 +187,54 @@ def _error_fields(response: t.Any) -> dict[str, t.Any]:
     return {"message": text[:300] or (response.reason or "no error body")}
 
 
+class EventStream:
+    """The server-sent events of one streamed response: iterate for (event, data) pairs.
+
+    data is the decoded JSON of the event, or its text when it is not JSON. A connection that breaks
+    while reading raises ApiError (transient), so the caller can fall back to polling.
+    """
+
+    def __init__(self, response: t.Any, method: str, path: str, scrub: t.Callable[[str], str]) -> None:
+        self._response = response
+        self._method = method
+        self._path = path
+        self._scrub = scrub
+
+    def __iter__(self) -> t.Iterator[tuple[str, t.Any]]:
+        event, data = "message", []
+        # Event streams are UTF-8 by definition; requests would guess ISO-8859-1 for text/* without a charset.
+        self._response.encoding = "utf-8"
+        try:
+            for line in self._response.iter_lines(decode_unicode=True):
+                if line:
+                    field, _sep, value = line.partition(":")
+                    value = value[1:] if value.startswith(" ") else value
+                    if field == "event":
+                        event = value
+                    elif field == "data":
+                        data.append(value)
+                    continue
+                if data:
+                    text = "\n".join(data)
+                    if text == "[DONE]":
+                        return
+                    try:
+                        yield event, json.loads(text)
+                    except ValueError:
+                        yield event, text
+                event, data = "message", []
+        except (requests.exceptions.RequestException, OSError) as exc:
+            raise ApiError(
+                f"the event stream broke: {self._scrub(str(exc))}",
+                method=self._method, path=self._path, transient=True, maybe_applied=True,
+            ) from None
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self._response.close()
+
+
 class Client:
     """A session against one Assistants-compatible server."""
 
@@ -261,13 +309,17 @@ class Client:
         body: dict[str, t.Any],
         find_existing: t.Callable[[], t.Any] | None = None,
         deadline: float | None = None,
+        stream: bool = False,
     ) -> ApiResponse:
         """A POST that creates something, and so must never make two.
 
         When a failure leaves it unknown whether the server applied the create, `find_existing`
         is asked; what it finds is the result. Without it, such a failure is final.
+        With `stream`, a server that answers with server-sent events gives an EventStream as the data.
         """
-        return self.request("POST", segments, body=body, creates=True, find_existing=find_existing, deadline=deadline)
+        return self.request(
+            "POST", segments, body=body, creates=True, find_existing=find_existing, deadline=deadline, stream=stream
+        )
 
     def request(
         self,
@@ -279,13 +331,14 @@ class Client:
         creates: bool = False,
         find_existing: t.Callable[[], t.Any] | None = None,
         deadline: float | None = None,
+        stream: bool = False,
     ) -> ApiResponse:
         path = path_of(*segments)
         url = self.api_base + path
         query = {key: value for key, value in (params or {}).items() if value is not None}
         attempt = 0
         while True:
-            outcome = self._send_once(method, path, url, query, body)
+            outcome = self._send_once(method, path, url, query, body, stream)
             if isinstance(outcome, ApiResponse):
                 return outcome
             error = outcome
@@ -326,11 +379,13 @@ class Client:
                 self._sleep(delay)
                 attempt += 1
 
-    def _send_once(self, method: str, path: str, url: str, query: dict[str, t.Any], body: t.Any) -> ApiResponse | ApiError:
+    def _send_once(
+        self, method: str, path: str, url: str, query: dict[str, t.Any], body: t.Any, stream: bool = False
+    ) -> ApiResponse | ApiError:
         try:
             response = self.session.request(
                 method, url, params=query or None, json=body, timeout=self.request_timeout, verify=self.verify,
-                allow_redirects=False,
+                allow_redirects=False, stream=stream, headers={"Accept": "text/event-stream"} if stream else None,
             )
         except requests.exceptions.SSLError as exc:
             return ApiError(
@@ -348,6 +403,8 @@ class Client:
         except requests.exceptions.RequestException as exc:
             return ApiError(f"request failed: {self.scrub(str(exc))}", method=method, path=path)
         if 200 <= response.status_code < 300:
+            if stream and response.headers.get("content-type", "").startswith("text/event-stream"):
+                return ApiResponse(EventStream(response, method, path, self.scrub), response.headers)
             if not response.content and method == "DELETE":
                 return ApiResponse({}, response.headers)
             try:

@@ -125,7 +125,7 @@ def run_argument_spec() -> dict[str, dict[str, t.Any]]:
         "tool_choice": {"type": "raw"},
         "parallel_tool_calls": {"type": "bool"},
         "response_format": {"type": "raw"},
-        "stream": {"type": "bool", "default": False},
+        "stream": {"type": "bool", "default": True},
         "wait": {"type": "bool", "default": True},
         "wait_timeout": {"type": "float", "default": 600.0},
         "completion_window": {"type": "float"},
@@ -149,10 +149,6 @@ def check_run_options(params: t.Mapping[str, t.Any]) -> None:
     check_range(params, "wait_timeout", minimum=0, maximum=86400)
     check_range(params, "completion_window", minimum=0, maximum=86400)
     check_range(params, "poll_interval_max", minimum=0.05, maximum=60)
-    if params.get("stream"):
-        raise OptionError(
-            "stream: only false is supported for now; the module waits for the run by polling (wait, wait_timeout)."
-        )
     check_truncation_strategy(params.get("truncation_strategy"))
     check_tool_choice(params.get("tool_choice"))
     key = params.get("idempotency_key")

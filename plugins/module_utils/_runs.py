@@ -16,7 +16,7 @@ import re
 import time
 import typing as t
 
-from ._client import ApiError, Client
+from ._client import ApiError, ApiResponse, Client, EventStream
 from ._module import TaskFailed
 from ._options import normalize_messages, normalize_response_format, normalize_tools
 from ._run_lookup import output_text, run_messages
@@ -101,6 +101,7 @@ class RunEngine:
         self.cancel_requested = False
         self.diff: dict[str, t.Any] = {"before": {}, "after": {}}
         self._payload: dict[str, t.Any] | None = None
+        self.streamed_thread_id: str | None = None
 
     # ---- payload -------------------------------------------------------------------------------
 
@@ -219,8 +220,8 @@ class RunEngine:
         for attempt in (1, 2):
             try:
                 response = self.client.create(
-                    "threads", thread_id, "runs", body=payload,
-                    find_existing=lambda: self.find_by_key(thread_id, key)[0],
+                    "threads", thread_id, "runs", body=self.streamed(payload),
+                    find_existing=lambda: self.find_by_key(thread_id, key)[0], stream=self.streams,
                 )
             except ApiError as exc:
                 busy = exc.status == 400 and _BUSY_THREAD.search(exc.message or "")
@@ -232,8 +233,73 @@ class RunEngine:
                     raise
                 self.make_room(thread_id, newest)
                 continue
-            return self.finish(thread_id, response.data, response.headers)
+            run, headers = self.follow(response)
+            if run is None:
+                # The stream broke before it named the run: the key says whether the create was applied.
+                run = self.find_by_key(thread_id, key)[0]
+                if run is None:
+                    run, headers = self.follow(self.client.create(
+                        "threads", thread_id, "runs", body=payload, find_existing=lambda: self.find_by_key(thread_id, key)[0],
+                    ))
+            return self.finish(thread_id, run, headers)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    @property
+    def streams(self) -> bool:
+        """Whether to wait on the event stream rather than by polling."""
+        return bool(self.wait and self.params.get("stream", True) and not self.check_mode)
+
+    def streamed(self, body: dict[str, t.Any]) -> dict[str, t.Any]:
+        return dict(body, stream=True) if self.streams else body
+
+    def follow(self, response: ApiResponse) -> tuple[dict[str, t.Any] | None, t.Mapping[str, str]]:
+        """The run a create answered with: the JSON object, or the last run an event stream showed.
+
+        The stream is read until the run stops, breaks, or the deadline passes; finish() polls from there.
+        """
+        if not isinstance(response.data, EventStream):
+            return response.data, response.headers
+        run = None
+        try:
+            for event, data in response.data:
+                if event.startswith("thread.run.") and not event.startswith("thread.run.step.") and isinstance(data, dict):
+                    run = data
+                    if run.get("status") in ANSWER_STATUSES:
+                        break
+                elif event == "thread.created" and isinstance(data, dict):
+                    self.streamed_thread_id = data.get("id")
+                if self._clock() >= self.deadline:
+                    break
+        except ApiError:
+            pass  # a broken stream is followed by polling
+        finally:
+            response.data.close()
+        return run, {}
+
+    def create_thread_and_run(self, payload: dict[str, t.Any]) -> dict[str, t.Any]:
+        """A new thread and its run in one request. A thread cannot be found again, so a create that may
+        have been applied is never re-sent (no find_existing)."""
+        self.changed = True
+        if self.check_mode:
+            self.diff["after"] = {"status": "queued", "metadata": payload.get("metadata") or {}}
+            return self.result(None, None)
+        response = self.client.create("threads", "runs", body=self.streamed(payload), stream=self.streams)
+        run, headers = self.follow(response)
+        if run is None:
+            thread_id = self.streamed_thread_id
+            newest = self.newest_run(thread_id) if thread_id else None
+            if newest is None:
+                raise TaskFailed(
+                    "The event stream broke before it named the new thread's run, and a thread cannot be looked up "
+                    "without its ID, so the run could not be found (it was not created again).",
+                    thread_id=thread_id, changed=True,
+                )
+            run = newest
+        return self.finish(run["thread_id"], run, headers)
+
+    def newest_run(self, thread_id: str) -> dict[str, t.Any] | None:
+        runs = self.client.get("threads", thread_id, "runs", params={"limit": 1, "order": "desc"}).data.get("data") or []
+        return runs[0] if runs else None
 
     def make_room(self, thread_id: str, active: dict[str, t.Any]) -> None:
         """A thread holds one active run: fail, wait for it, or cancel it, as on_active_run says."""
@@ -292,10 +358,13 @@ class RunEngine:
         run_id = run["id"]
         response = self.client.create(
             "threads", thread_id, "runs", run_id, "submit_tool_outputs",
-            body={"tool_outputs": [{"tool_call_id": o["tool_call_id"], "output": o["output"]} for o in outputs]},
-            find_existing=lambda: self._read_if_not(thread_id, run_id, {"requires_action"}),
+            body=self.streamed({"tool_outputs": [{"tool_call_id": o["tool_call_id"], "output": o["output"]} for o in outputs]}),
+            find_existing=lambda: self._read_if_not(thread_id, run_id, {"requires_action"}), stream=self.streams,
         )
-        return response.data, response.headers
+        answered, headers = self.follow(response)
+        if answered is None:
+            return self.read_run(thread_id, run_id)
+        return answered, headers
 
     def _already_answered(self, thread_id: str, run: dict[str, t.Any], outputs: list[dict[str, t.Any]]) -> bool:
         """A re-run of the task that answered these tool calls: the run's steps hold the same outputs."""

@@ -270,16 +270,7 @@ class OpenAIThreadRun(RunModule):
         return self.create_thread_and_run()
 
     def create_thread_and_run(self) -> dict[str, t.Any]:
-        engine = self.engine
-        payload = self.thread_run_payload()
-        engine.changed = True
-        if self.module.check_mode:
-            engine.diff["after"] = {"status": "queued", "metadata": payload.get("metadata") or {}}
-            return engine.result(None, None)
-        # No find_existing: a thread cannot be found again, so a create that may have been applied is never re-sent.
-        response = self.client.create("threads", "runs", body=payload)
-        run = response.data
-        return engine.finish(run["thread_id"], run, response.headers)
+        return self.engine.create_thread_and_run(self.thread_run_payload())
 
     def absent(self, thread_id: str) -> dict[str, t.Any]:
         engine = self.engine
@@ -292,14 +283,14 @@ class OpenAIThreadRun(RunModule):
             self.check_run_identity()
             result = engine.absent(thread_id)
         else:
-            newest = self.client.get("threads", thread_id, "runs", params={"limit": 1, "order": "desc"}).data["data"]
-            result = engine.cancel_and_report(thread_id, newest[0] if newest else None)
+            result = engine.cancel_and_report(thread_id, engine.newest_run(thread_id))
         result["thread_deleted"] = bool(owned)
         if owned:
             engine.changed = result["changed"] = True
             if not self.module.check_mode:
                 self.client.delete("threads", thread_id)
         return result
+
 
     def created_here(self, thread_id: str) -> bool | None:
         """Whether this module created the thread (None when the thread is gone)."""

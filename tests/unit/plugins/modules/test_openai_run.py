@@ -7,9 +7,11 @@ option and send nothing; the engine's waiting and create safety, on a scripted s
 from __future__ import annotations
 
 import functools
+import io
 import json
 
 import pytest
+import requests
 
 from ansible_collections.llmops.assistants.plugins.module_utils import _module, _run_module
 from ansible_collections.llmops.assistants.plugins.module_utils._client import Client
@@ -108,7 +110,6 @@ BAD_RUN_VALUES = [
     ({"response_format": "yaml"}, "response_format must be auto, one of text, json_object, json_schema"),
     ({"response_format": {"type": "json_schema"}}, "response_format of type json_schema needs json_schema"),
     ({"reasoning_effort": "extreme"}, "reasoning_effort"),
-    ({"stream": True}, "stream: only false is supported"),
     ({"stream_for_tool": True}, "stream_for_tool: only false is allowed"),
     ({"wait_timeout": -1}, "wait_timeout must be between 0 and 86400"),
     ({"wait_timeout": 10, "completion_window": 10}, "wait_timeout|completion_window"),
@@ -260,3 +261,69 @@ def test_check_mode_sends_only_reads_and_reports_the_create(run_module, server):
     assert result["changed"] is True
     assert result["run"] is None
     assert server.methods == ["GET"]
+
+
+def sse(*events, cut=False):
+    """A text/event-stream response body from (event, data) pairs; cut leaves out the end."""
+    body = "".join(f"event: {name}\ndata: {json.dumps(data)}\n\n" for name, data in events)
+    if not cut:
+        body += "event: done\ndata: [DONE]\n\n"
+
+    def respond(request):
+        response = requests.Response()
+        response.status_code = 200
+        response.headers["Content-Type"] = "text/event-stream"
+        response.raw = io.BytesIO(body.encode())  # read as it streams, like a real connection
+        return response
+
+    return respond
+
+
+def test_waiting_on_the_event_stream_needs_no_poll(run_module, server):
+    server.add(
+        (200, page()),
+        sse(("thread.run.created", run_object("queued")), ("thread.run.in_progress", run_object("in_progress")),
+            ("thread.message.delta", {"id": "msg_1", "delta": {}}), ("thread.run.completed", run_object("completed"))),
+        (200, page(MESSAGE)),
+    )
+    code, result = run_module(openai_run, **RUN)
+    assert code == 0, result
+    assert json.loads(server.sent[1].body)["stream"] is True
+    assert server.sent[1].headers["Accept"] == "text/event-stream"
+    assert [r.method for r in server.sent] == ["GET", "POST", "GET"]
+    assert "/messages" in server.sent[2].url
+    assert result["run"]["status"] == "completed"
+    assert result["output_text"] == "Paris"
+
+
+def test_a_stream_cut_in_the_middle_is_followed_by_polling_the_same_run(run_module, server):
+    server.add(
+        (200, page()),
+        sse(("thread.run.created", run_object("queued")), cut=True),
+        (200, run_object("in_progress")),
+        (200, run_object("completed")),
+        (200, page(MESSAGE)),
+    )
+    code, result = run_module(openai_run, **RUN)
+    assert code == 0, result
+    assert server.methods.count("POST") == 1
+    assert [r.url.rsplit("/", 1)[-1] for r in server.sent[2:4]] == ["run_1", "run_1"]
+    assert result["run"]["status"] == "completed"
+
+
+def test_a_server_that_answers_json_to_a_streamed_create_is_polled(run_module, server):
+    server.add((200, page()), (200, run_object("queued")), (200, run_object("completed")), (200, page(MESSAGE)))
+    code, result = run_module(openai_run, **RUN)
+    assert code == 0, result
+    assert json.loads(server.sent[1].body)["stream"] is True
+    assert server.sent[2].url.endswith("/runs/run_1")
+    assert result["run"]["status"] == "completed"
+
+
+def test_stream_false_and_wait_false_never_ask_for_a_stream(run_module, server):
+    server.add((200, page()), (200, run_object("queued")), (200, run_object("completed")), (200, page(MESSAGE)))
+    assert run_module(openai_run, stream=False, **RUN)[0] == 0
+    server.add((200, page()), (200, run_object("queued")))
+    assert run_module(openai_run, wait=False, **RUN)[0] == 0
+    creates = [json.loads(r.body) for r in server.sent if r.method == "POST"]
+    assert [body.get("stream") for body in creates] == [None, None]
