@@ -393,9 +393,18 @@ class Client:
                 "or give a CA bundle with ca_path (or REQUESTS_CA_BUNDLE)",
                 method=method, path=path,
             )
-        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+        except (
+            requests.exceptions.ConnectionError, requests.exceptions.Timeout,
+            # The answer broke off (or could not be decoded) after the server had begun to send it.
+            requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError,
+        ) as exc:
             never_sent = _never_sent(exc)
-            kind = "timed out" if isinstance(exc, requests.exceptions.Timeout) else "connection failed"
+            if isinstance(exc, requests.exceptions.Timeout):
+                kind = "timed out"
+            elif isinstance(exc, requests.exceptions.ConnectionError):
+                kind = "connection failed"
+            else:
+                kind = "answer broke off"
             return ApiError(
                 f"request {kind} talking to {self.api_base}: {self.scrub(str(exc))}",
                 method=method, path=path, transient=True, maybe_applied=not never_sent,
