@@ -37,6 +37,8 @@ RETIRED_NOTE = (
 RETRY_STATUSES = frozenset({408, 409, 429})
 # Statuses that prove a create was not applied, so re-sending it cannot make a second object.
 NOT_APPLIED_STATUSES = frozenset({429})
+# A gateway that gave up waiting: the server behind it may still apply the request, as after a read timeout.
+STILL_PENDING_STATUSES = frozenset({504})
 BACKOFF_INITIAL = 0.5
 BACKOFF_MAX = 8.0
 RETRY_AFTER_MAX = 60.0
@@ -71,6 +73,7 @@ class ApiError(Exception):
         param: str | None = None,
         transient: bool = False,
         maybe_applied: bool = False,
+        still_pending: bool = False,
         retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
@@ -83,6 +86,8 @@ class ApiError(Exception):
         self.param = param
         self.transient = transient
         self.maybe_applied = maybe_applied
+        # No answer came in time: the server may still be working on the request and apply it later.
+        self.still_pending = still_pending
         self.retry_after = retry_after
 
     def __str__(self) -> str:
@@ -352,6 +357,14 @@ class Client:
                 found = self._find_after_failure(find_existing, deadline)
                 if found is not None:
                     return ApiResponse(found, {})
+                if error.still_pending:
+                    # Not found yet proves nothing while the server may still be applying it: a resend could make two.
+                    error.message = (
+                        f"{error.message}. It was not found afterwards, but the server may still apply it, so it was not "
+                        "sent again (that could make two). Raise request_timeout, or run the task again once the server "
+                        "has caught up: a create that was applied is then found"
+                    )
+                    raise error
             if not error.transient or attempt >= self.max_retries:
                 if attempt:
                     error.message = f"{error.message} (gave up after {attempt + 1} attempts; max_retries is {self.max_retries})"
@@ -408,6 +421,7 @@ class Client:
             return ApiError(
                 f"request {kind} talking to {self.api_base}: {self.scrub(str(exc))}",
                 method=method, path=path, transient=True, maybe_applied=not never_sent,
+                still_pending=isinstance(exc, requests.exceptions.ReadTimeout),
             )
         except requests.exceptions.RequestException as exc:
             return ApiError(f"request failed: {self.scrub(str(exc))}", method=method, path=path)
@@ -442,6 +456,7 @@ class Client:
             message, method=method, path=path, status=status,
             error_type=fields.get("type"), code=fields.get("code"), param=fields.get("param"),
             transient=transient, maybe_applied=transient and status not in NOT_APPLIED_STATUSES,
+            still_pending=status in STILL_PENDING_STATUSES,
             retry_after=retry_after_seconds(response.headers),
         )
 
