@@ -38,8 +38,9 @@ def connection_argument_spec() -> dict[str, dict[str, t.Any]]:
 
 
 def check_connection(params: t.Mapping[str, t.Any]) -> None:
-    if not params.get("api_key"):
+    if not (params.get("api_key") or "").strip():
         raise OptionError("api_key is required: set the api_key option or the OPENAI_API_KEY environment variable.")
+    check_api_key(params["api_key"])
     api_base = params.get("api_base") or ""
     parts = urlsplit(api_base)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
@@ -48,6 +49,18 @@ def check_connection(params: t.Mapping[str, t.Any]) -> None:
         )
     check_range(params, "request_timeout", minimum=0.1, maximum=3600)
     check_range(params, "max_retries", minimum=0, maximum=20)
+
+
+def check_api_key(key: str) -> None:
+    """A key goes into a header: a space, line break or non-ASCII character inside it cannot be sent, and
+    requests' own error would quote the key (escaped, so no scrubbing finds it). Never echo the key."""
+    key = key.strip()
+    for position, char in enumerate(key, start=1):
+        if not "!" <= char <= "~":
+            raise OptionError(
+                f"api_key must be printable ASCII without spaces or line breaks, as API keys are; the character at "
+                f"position {position} of {len(key)} is not (the key itself is not shown)."
+            )
 
 
 def check_range(

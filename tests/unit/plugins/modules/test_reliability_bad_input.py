@@ -1,0 +1,88 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Bad input to every module (issue #7): each value fails with a message naming the option, and nothing is sent.
+
+The modules run as a playbook runs them (AnsibleModule reads the task's arguments, main() exits with JSON);
+HTTP goes to a scripted adapter that fails the test on any request.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+
+import pytest
+
+from ansible_collections.llmops.assistants.plugins.module_utils import _module
+from ansible_collections.llmops.assistants.plugins.module_utils._client import Client
+from ansible_collections.llmops.assistants.plugins.modules import openai_run, openai_runs_info
+from ansible_collections.llmops.assistants.tests.unit.plugins.module_utils.conftest import (
+    FakeClock,
+    ScriptedAdapter,
+    module_args,
+    session_for,
+)
+
+API_BASE = "https://assistants.example.test/v1"
+SECRET = "SECRETPART0123456789"
+
+
+@pytest.fixture
+def server() -> ScriptedAdapter:
+    return ScriptedAdapter()  # no steps: any request fails the test
+
+
+@pytest.fixture
+def run_module(monkeypatch, capsys, server):
+    """run_module(module, **args) -> (exit code, result, raw stdout)."""
+    clock = FakeClock()
+    monkeypatch.setattr(_module, "Client", functools.partial(Client, session=session_for(server), sleep=clock.sleep, clock=clock))
+
+    def runner(module, **args):
+        with module_args({"api_base": API_BASE, **args}):
+            with pytest.raises(SystemExit) as exited:
+                module.main()
+        out = capsys.readouterr().out
+        return exited.value.code, json.loads(out), out
+
+    return runner
+
+
+# A key that cannot go into a header. requests' own error for it quotes the header with the key escaped
+# ('Bearer sk-...\\n...'), which neither the client's scrub nor Ansible's no_log masking recognises.
+UNSENDABLE_KEYS = {
+    "newline-inside": f"sk-rel\n{SECRET}",
+    "carriage-return-inside": f"sk-rel\r\n{SECRET}",
+    "space-inside": f"sk-rel {SECRET}",
+    "tab-inside": f"sk-rel\t{SECRET}",
+    "non-latin-1": f"sk-rel\u20ac{SECRET}",
+    "non-ascii": f"sk-rel\u00e9{SECRET}",
+    "nul": f"sk-rel\x00{SECRET}",
+}
+
+
+@pytest.mark.parametrize("key", list(UNSENDABLE_KEYS.values()), ids=list(UNSENDABLE_KEYS))
+def test_an_api_key_that_cannot_be_sent_fails_naming_api_key_without_showing_it(run_module, server, key):
+    code, result, out = run_module(openai_runs_info, api_key=key, thread_id="thread_1")
+    assert code == 1
+    assert result["msg"].startswith("api_key must be printable ASCII without spaces or line breaks")
+    assert "Traceback" not in out and "exception" not in result
+    assert SECRET not in out
+    assert server.sent == []
+
+
+@pytest.mark.parametrize("key", ["", "   ", "\n"], ids=["empty", "spaces", "newline"])
+def test_a_blank_api_key_is_missing(run_module, server, key):
+    code, result, _out = run_module(openai_run, api_key=key, thread_id="thread_1", assistant_id="asst_1")
+    assert code == 1
+    assert result["msg"].startswith("api_key is required")
+    assert server.sent == []
+
+
+def test_an_api_key_with_surrounding_whitespace_is_accepted_and_sent_stripped(run_module, server):
+    server.add((200, {"object": "list", "data": [], "first_id": None, "last_id": None, "has_more": False}))
+    code, result, out = run_module(openai_runs_info, api_key=f"  sk-rel-{SECRET}\n", thread_id="thread_1")
+    assert code == 0, result
+    assert server.sent[0].headers["Authorization"] == f"Bearer sk-rel-{SECRET}"
+    assert SECRET not in out
