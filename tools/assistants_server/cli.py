@@ -7,6 +7,7 @@ import argparse
 import logging
 import os
 import signal
+import ssl
 import sys
 import threading
 from pathlib import Path
@@ -16,7 +17,7 @@ from assistants_server.app import Options
 from assistants_server.control import CONTROL_HELP
 from assistants_server.faults import RULE_HELP, FaultRuleError, load_rules_file
 from assistants_server.lifecycle import MAX_SIM_STEPS, RUN_LIFETIME_SECONDS
-from assistants_server.server import build_server, format_base, watch_idle
+from assistants_server.server import build_server, format_base, tls_context, watch_idle
 
 DESCRIPTION = """\
 A local server that speaks the OpenAI Assistants API v2 (/v1/assistants, /v1/threads, messages,
@@ -74,6 +75,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-remote-control", action="store_true",
                    help="let non-loopback clients use /__control (default: loopback only)")
     p.add_argument("--log-requests", action="store_true", help="log each request to stderr")
+    p.add_argument("--tls-cert", metavar="FILE",
+                   help="serve HTTPS with this PEM certificate (chain); the listening line then says https://")
+    p.add_argument("--tls-key", metavar="FILE", help="the PEM private key of --tls-cert (default: read from --tls-cert)")
     return p
 
 
@@ -93,10 +97,16 @@ def main(argv: list[str] | None = None) -> int:
         rules = load_rules_file(args.faults) if args.faults else []
     except FaultRuleError as exc:
         p.error(str(exc))
+    if args.tls_key and not args.tls_cert:
+        p.error("--tls-key needs --tls-cert")
+    try:
+        tls = tls_context(args.tls_cert, args.tls_key) if args.tls_cert else None
+    except (OSError, ssl.SSLError) as exc:
+        p.error(f"cannot load --tls-cert/--tls-key: {exc.strerror or exc}")
     options = Options(run_seconds=args.run_seconds, cancel_seconds=args.cancel_seconds, api_key=args.api_key, poll_after_ms=args.poll_after_ms,
                       idle_timeout=args.idle_timeout, allow_remote_control=args.allow_remote_control, faults=rules)
     try:
-        httpd = build_server(args.host, args.port, options)
+        httpd = build_server(args.host, args.port, options, tls)
     except OSError as exc:
         p.exit(1, f"error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}\n")
 
@@ -111,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         pid_file.write_text(f"{os.getpid()}\n", encoding="ascii")
     stopped = threading.Event()
     try:
-        print(f"listening on {format_base(args.host, httpd.port)}/v1", flush=True)
+        print(f"listening on {format_base(args.host, httpd.port, tls is not None)}/v1", flush=True)
         if args.idle_timeout > 0:
             watch_idle(httpd, args.idle_timeout, stopped)
         httpd.serve_forever(poll_interval=0.2)

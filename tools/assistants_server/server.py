@@ -8,6 +8,7 @@ import json
 import logging
 import socket
 import socketserver
+import ssl
 import threading
 import time
 from http import HTTPStatus
@@ -246,10 +247,27 @@ class AssistantsHTTPServer(ThreadingHTTPServer):
     allow_reuse_address = True
     block_on_close = False
 
-    def __init__(self, host: str, port: int, app: App) -> None:
+    def __init__(self, host: str, port: int, app: App, tls: ssl.SSLContext | None = None) -> None:
         self.app = app
+        self.tls = tls
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
         super().__init__((host, port), Handler)
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        if self.tls is None:
+            super().finish_request(request, client_address)
+            return
+        # The handshake runs here, in the connection's own thread, so a client that stalls or refuses the
+        # certificate never holds up accept() for the others.
+        try:
+            request = self.tls.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError) as exc:
+            LOG.debug("TLS handshake with %s failed: %s", client_address[0], exc)
+            return
+        try:
+            super().finish_request(request, client_address)
+        finally:
+            self.shutdown_request(request)
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind resolves the host's FQDN, which can stall for seconds without DNS.
@@ -261,8 +279,17 @@ class AssistantsHTTPServer(ThreadingHTTPServer):
         return int(self.server_address[1])
 
 
-def format_base(host: str, port: int) -> str:
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+def format_base(host: str, port: int, tls: bool = False) -> str:
+    scheme = "https" if tls else "http"
+    return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
+
+
+def tls_context(cert_file: str, key_file: str | None = None) -> ssl.SSLContext:
+    """A server-side context from a PEM certificate (chain) and its key (or a PEM holding both). Raises OSError/ssl.SSLError."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(cert_file, key_file)
+    return context
 
 
 def watch_idle(httpd: AssistantsHTTPServer, idle_timeout: float, stopped: threading.Event) -> threading.Thread:
@@ -280,8 +307,9 @@ def watch_idle(httpd: AssistantsHTTPServer, idle_timeout: float, stopped: thread
     return thread
 
 
-def build_server(host: str = "127.0.0.1", port: int = 0, options: Options | None = None) -> AssistantsHTTPServer:
-    return AssistantsHTTPServer(host, port, App(options or Options()))
+def build_server(host: str = "127.0.0.1", port: int = 0, options: Options | None = None,
+                 tls: ssl.SSLContext | None = None) -> AssistantsHTTPServer:
+    return AssistantsHTTPServer(host, port, App(options or Options()), tls)
 
 
 class ServerHandle:
@@ -292,7 +320,7 @@ class ServerHandle:
         self.app = httpd.app
         self.host = host
         self.port = httpd.port
-        self.base = format_base(host, self.port)
+        self.base = format_base(host, self.port, httpd.tls is not None)
         self.url = f"{self.base}/v1"
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._serve, name="assistants-server", daemon=True)
@@ -323,12 +351,15 @@ class ServerHandle:
         self.stop()
 
 
-def start_server(host: str = "127.0.0.1", port: int = 0, **options: Any) -> ServerHandle:
+def start_server(host: str = "127.0.0.1", port: int = 0, *, tls_cert: str | None = None, tls_key: str | None = None,
+                 **options: Any) -> ServerHandle:
     """Start a server in a daemon thread; options are the fields of `Options` (run_seconds, api_key, ...).
 
     `faults` may be given as rule dicts (the control API's JSON format) or parsed FaultRule objects.
+    `tls_cert` (and `tls_key`, unless the certificate file holds it) serve HTTPS instead of HTTP.
     """
     rules = options.pop("faults", None) or []
     if rules and not isinstance(rules[0], FaultRule):
         rules = parse_rules(rules)
-    return ServerHandle(build_server(host, port, Options(faults=rules, **options)), host)
+    tls = tls_context(tls_cert, tls_key) if tls_cert else None
+    return ServerHandle(build_server(host, port, Options(faults=rules, **options), tls), host)
