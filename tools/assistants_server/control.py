@@ -1,5 +1,5 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The test control API under /__control: fault rules, request log, reset, clock."""
+"""The test control API under /__control: fault rules, request log, reset, clock, run timings."""
 
 from __future__ import annotations
 
@@ -27,6 +27,8 @@ Control API (no Authorization needed; answers loopback clients only unless --all
   POST   /__control/reset      empty the store and the log, remove all rules, reset the clock
   GET    /__control/clock      {"now": <server time>, "offset": <seconds added>}
   POST   /__control/clock      {"advance_seconds": N}: move the server clock forward (e.g. past expires_at)
+  GET    /__control/timings    {"runs": [...]}: every run, oldest first: id, thread_id, status (null until it
+                               ends), created and ended (float server seconds; ended null until it ends)
 """
 
 
@@ -84,6 +86,13 @@ def _advance_clock(app: App, body: Any) -> Reply:
     return _get_clock(app, None)
 
 
+def _get_timings(app: App, _body: Any) -> Reply:
+    with app.store.lock:
+        app.lifecycle.tick()  # a run whose end is due has ended, as any /v1 request would see
+        runs = [dict(timing) for timing in app.lifecycle.timings.values()]
+    return json_reply(200, {"runs": runs})
+
+
 ENDPOINTS: dict[tuple[str, str], Callable[[App, Any], Reply]] = {
     ("GET", "health"): _health,
     ("GET", "faults"): _get_faults,
@@ -95,6 +104,7 @@ ENDPOINTS: dict[tuple[str, str], Callable[[App, Any], Reply]] = {
     ("POST", "reset"): _reset,
     ("GET", "clock"): _get_clock,
     ("POST", "clock"): _advance_clock,
+    ("GET", "timings"): _get_timings,
 }
 
 

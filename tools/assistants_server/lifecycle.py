@@ -121,9 +121,13 @@ class Lifecycle:
         self.run_seconds = run_seconds
         self.cancel_seconds = cancel_seconds
         self.active: dict[str, RunState] = {}  # run_id -> state, for runs not yet terminal
+        # run_id -> when it was created and ended, in float server seconds: the API's timestamps are whole
+        # seconds, too coarse to tell how long a client took to notice a run's end (GET /__control/timings).
+        self.timings: dict[str, dict[str, Any]] = {}
 
     def clear(self) -> None:
         self.active.clear()
+        self.timings.clear()
 
     # ---- planning and creation ----
 
@@ -202,6 +206,7 @@ class Lifecycle:
         self.store.add_run(run)
         self.store.active_runs[thread_id] = run["id"]
         self.active[run["id"]] = state
+        self.timings[run["id"]] = {"id": run["id"], "thread_id": thread_id, "status": None, "created": now, "ended": None}
         if thread_created is not None:
             self._emit(state, "thread.created", thread_created)
         self._emit(state, "thread.run.created", run)
@@ -314,14 +319,14 @@ class Lifecycle:
             self._require_action(state, when)
         elif outcome == "completed":
             self._complete_message(state, when, incomplete=False)
-            self._terminal(state, "completed", completed_at=int(when))
+            self._terminal(state, "completed", when, completed_at=int(when))
         elif outcome == "incomplete":
             self._complete_message(state, when, incomplete=True)
             run = state.run
             reason = "max_prompt_tokens" if run["max_prompt_tokens"] and not run["max_completion_tokens"] else "max_completion_tokens"
-            self._terminal(state, "incomplete", incomplete_details={"reason": reason})
+            self._terminal(state, "incomplete", when, incomplete_details={"reason": reason})
         elif outcome == "failed":
-            self._terminal(state, "failed", failed_at=int(when), last_error=dict(FAILED_ERROR))
+            self._terminal(state, "failed", when, failed_at=int(when), last_error=dict(FAILED_ERROR))
         else:  # simulated expiry: the run ends as if its expires_at had come now
             self._expire(state, when, expires_at=int(when))
 
@@ -342,14 +347,17 @@ class Lifecycle:
         extra: dict[str, Any] = {}
         if expires_at is not None:
             extra["expires_at"] = expires_at
-        self._terminal(state, "expired", keep_expires_at=True, **extra)
+        self._terminal(state, "expired", when, keep_expires_at=True, **extra)
 
     def _cancelled(self, state: RunState, when: float) -> None:
         self._close_open_parts(state, when, step_status="cancelled", message_reason="run_cancelled")
-        self._terminal(state, "cancelled", cancelled_at=int(when))
+        self._terminal(state, "cancelled", when, cancelled_at=int(when))
 
-    def _terminal(self, state: RunState, status: str, *, keep_expires_at: bool = False, **fields: Any) -> None:
+    def _terminal(self, state: RunState, status: str, when: float, *, keep_expires_at: bool = False, **fields: Any) -> None:
         run = state.run
+        timing = self.timings.get(run["id"])
+        if timing is not None:
+            timing.update(status=status, ended=when)
         run["status"] = status
         run["required_action"] = None
         if not keep_expires_at:

@@ -326,3 +326,15 @@ def test_concurrent_pollers_see_the_same_monotonic_history(api) -> None:
         assert ranks == sorted(ranks)
     finals = [history[-1] for history in histories]
     assert all(final == finals[0] for final in finals)
+
+
+def test_control_timings_give_each_runs_creation_and_end_in_float_seconds(api) -> None:
+    assistant = api.assistant()
+    thread = api.thread("How long?")
+    run = api.run(thread["id"], assistant["id"], metadata={"sim_seconds": "0.3"})
+    done = api.wait(run, "completed")
+    timing = next(item for item in api.control("GET", "timings")["runs"] if item["id"] == run["id"])
+    assert timing["thread_id"] == thread["id"]
+    assert timing["status"] == "completed"
+    assert timing["ended"] - timing["created"] == pytest.approx(0.3)
+    assert (int(timing["created"]), int(timing["ended"])) == (done["created_at"], done["completed_at"])
