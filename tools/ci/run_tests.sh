@@ -33,7 +33,6 @@ SERVER_STATE="$COLL/tests/output/assistants_server"
 
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 export PYTHONDONTWRITEBYTECODE=1
-export ANSIBLE_TEST_PREFER_PODMAN=0
 
 RESULTS=()        # "leg|stage|STATUS|seconds|note"
 TOTAL_PASSED=0
@@ -91,7 +90,7 @@ summary() {
     if [ "$failed_stages" -gt 0 ]; then
         printf 'FAILED stage(s): %s\n' "$(for line in "${RESULTS[@]}"; do IFS='|' read -r leg stage status _ <<< "$line"; [ "$status" = FAIL ] && printf '%s/%s ' "$leg" "$stage"; done)"
     fi
-    echo 'counted below: pytest tests (units) + sanity tests + integration targets, all legs; a stage that broke before its tests ran counts as 1 failed'
+    echo 'the next line counts pytest tests (units) + sanity tests + integration targets over all legs; a stage that broke before its tests ran counts as 1 failed'
     echo "all: $TOTAL_PASSED passed, $TOTAL_FAILED failed, $TOTAL_SKIPPED skipped"
     SUMMARY_FAILED=$failed_stages
 }
@@ -104,35 +103,35 @@ filter_noise() {
 }
 
 # run_logged DIR LOG TIMEOUT CMD...  -> exit status of CMD (124: timed out)
-# CMD runs under `timeout`, which makes itself a process group leader; when CMD ends, whatever it
-# left running in that group is ended too (and on Ctrl-C / SIGTERM of this script).
-CURRENT_PGID_FILE=""
+# CMD writes to LOG (a file, so nothing CMD leaves behind can hold a pipe of ours open) and
+# `tail --pid` shows it. CMD runs under `timeout`, which makes itself a process group leader:
+# when CMD ends, leftover servers are killed by pid file and the rest of the group is ended too
+# (also on Ctrl-C / SIGTERM of this script).
+CURRENT_PGID=""
 run_logged() {
-    local dir=$1 log=$2 limit=$3 rc
+    local dir=$1 log=$2 limit=$3 rc tail_pid
     shift 3
     mkdir -p "$(dirname "$log")"
-    printf '$ %s\n' "$*" | tee "$log"
-    CURRENT_PGID_FILE="$log.pgid"
-    rm -f "$log.rc" "$CURRENT_PGID_FILE"
-    {
-        (cd "$dir" && echo "$BASHPID" > "$CURRENT_PGID_FILE" && exec timeout --kill-after=30 "$limit" "$@") < /dev/null 2>&1
-        echo "$?" > "$log.rc"
-        kill_leftover_servers 2>&1
-        kill -TERM -- "-$(cat "$CURRENT_PGID_FILE")" 2> /dev/null || true
-    } | tee -a "$log" | filter_noise &
-    wait "$!"
-    rc=$(cat "$log.rc" 2> /dev/null || echo 1)
-    rm -f "$log.rc" "$CURRENT_PGID_FILE"
-    CURRENT_PGID_FILE=""
+    printf '$ %s\n' "$*" > "$log"
+    (cd "$dir" && exec timeout --kill-after=30 "$limit" "$@") < /dev/null >> "$log" 2>&1 &
+    CURRENT_PGID=$!
+    tail -n +1 -s 0.5 --pid="$CURRENT_PGID" -f "$log" | filter_noise &
+    tail_pid=$!
+    wait "$CURRENT_PGID"
+    rc=$?
+    wait "$tail_pid"
+    kill_leftover_servers 2>&1 | tee -a "$log"
+    kill -TERM -- "-$CURRENT_PGID" 2> /dev/null || true
+    CURRENT_PGID=""
     return "$rc"
 }
 
 on_signal() {
     loud "interrupted: stopping the running stage"
-    if [ -n "$CURRENT_PGID_FILE" ] && [ -s "$CURRENT_PGID_FILE" ]; then
-        kill -TERM -- "-$(cat "$CURRENT_PGID_FILE")" 2> /dev/null
+    if [ -n "$CURRENT_PGID" ]; then
+        kill -TERM -- "-$CURRENT_PGID" 2> /dev/null
         sleep 3
-        kill -KILL -- "-$(cat "$CURRENT_PGID_FILE")" 2> /dev/null
+        kill -KILL -- "-$CURRENT_PGID" 2> /dev/null
     fi
     exit 130
 }
