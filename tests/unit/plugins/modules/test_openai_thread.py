@@ -1,0 +1,154 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""openai_thread as a playbook runs it: options refused before any request, a new thread on every run without
+thread_id (and a lost create never re-sent), updates of metadata and tool_resources that send only what differs,
+deletion that tolerates a missing thread, and check mode that sends only reads."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ansible_collections.llmops.assistants.plugins.modules import openai_thread
+from ansible_collections.llmops.assistants.tests.unit.plugins.module_utils.conftest import connection_reset
+from ansible_collections.llmops.assistants.tests.unit.plugins.modules.test_openai_assistant import (  # pylint: disable=unused-import
+    body_of,
+    requests_made,
+    run,
+    server,
+)
+
+Thread = openai_thread.OpenAIThread
+NOT_FOUND = (404, {"error": {"message": "No thread found with id 'thread_9'.", "type": "invalid_request_error"}})
+
+
+def thread(ident: str = "thread_1", **fields):
+    body = {"id": ident, "object": "thread", "created_at": 1700000000, "metadata": {}, "tool_resources": {}}
+    body.update(fields)
+    return body
+
+
+# ---- options refused before any request ----------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"state": "absent"}, "state is absent but all of the following are missing: thread_id"),
+        ({"thread_id": "thread_1", "state": "absent", "metadata": {"a": "b"}},
+         "metadata cannot be used with state=absent, which deletes the thread."),
+        ({"metadata": {"count": 3}}, "metadata.count must be a string (quote it in YAML); got int 3."),
+        ({"metadata": {f"k{n}": "v" for n in range(17)}}, "metadata may hold at most 16 pairs; got 17."),
+        ({"messages": [{"role": "system", "content": "hi"}]}, "value of role must be one of: user, assistant, got: system"),
+        ({"messages": [{"role": "user", "content": ""}]}, "messages[0].content must be a non-empty string"),
+        ({"messages": [{"role": "user", "content": "hi", "metadata": {"n": 1}}]}, "messages[0].metadata.n must be a string"),
+        ({"tool_resources": {"code_interpreter": {"file_ids": "file_1"}}},
+         "tool_resources.code_interpreter.file_ids must be a list of IDs (strings)."),
+        ({"tool_resources": {"file_search": {"vector_store_ids": ["vs_1"], "vector_stores": [{}]}}},
+         "tool_resources.file_search takes vector_store_ids or vector_stores, not both."),
+        ({"thread_id": "thread 1"}, "thread_id must be an id made of letters, digits"),
+    ],
+)
+def test_bad_options_fail_with_a_message_naming_them_and_send_nothing(run, server, options, message):
+    result = run(Thread, **options)
+    assert result["failed"] is True
+    assert message in result["msg"]
+    assert server.sent == []
+
+
+# ---- creating ------------------------------------------------------------------------------------
+
+def test_without_thread_id_a_thread_is_created_with_its_messages(run, server):
+    server.add((200, thread("thread_new", metadata={"purpose": "demo"})))
+    result = run(Thread, messages=[{"role": "user", "content": "What is 2 + 2?"}], metadata={"purpose": "demo"})
+    assert result["changed"] is True
+    assert result["thread_id"] == "thread_new"
+    assert result["thread"]["metadata"] == {"purpose": "demo"}
+    assert requests_made(server) == [("POST", "/threads")]
+    assert body_of(server, 0) == {"messages": [{"role": "user", "content": "What is 2 + 2?"}], "metadata": {"purpose": "demo"}}
+
+
+def test_a_v1_attachment_is_sent_in_its_v2_form_with_a_warning(run, server):
+    server.add((200, thread("thread_new")))
+    result = run(Thread, messages=[{"role": "user", "content": "Read this", "attachments": [{"file_id": "file_1"}]}])
+    assert body_of(server, 0)["messages"][0]["attachments"] == [{"file_id": "file_1", "tools": [{"type": "file_search"}]}]
+    # ansible-core 2.19 returns each warning as a structured summary, older cores as a string.
+    assert "an attachment without tools is the v1 form" in json.dumps(result["warnings"])
+
+
+def test_a_lost_create_answer_is_not_sent_again(run, server):
+    server.add(connection_reset())
+    result = run(Thread, messages=[{"role": "user", "content": "hi"}])
+    assert result["failed"] is True
+    assert "it cannot be looked up, so it was not sent again" in result["msg"]
+    assert requests_made(server) == [("POST", "/threads")]
+
+
+def test_check_mode_without_thread_id_reports_a_new_thread_and_sends_nothing(run, server):
+    result = run(Thread, check=True, diff=True, metadata={"purpose": "demo"})
+    assert result["changed"] is True
+    assert result["thread"] is None and result["thread_id"] is None
+    assert result["diff"] == {"before": {}, "after": {"metadata": {"purpose": "demo"}}}
+    assert server.sent == []
+
+
+# ---- updating ------------------------------------------------------------------------------------
+
+def test_with_thread_id_and_nothing_different_only_reads(run, server):
+    server.add((200, thread(metadata={"purpose": "demo"}, tool_resources={"code_interpreter": {"file_ids": []}})))
+    result = run(Thread, thread_id="thread_1", messages=[{"role": "user", "content": "not sent again"}], metadata={"purpose": "demo"})
+    assert result["changed"] is False
+    assert result["thread_id"] == "thread_1"
+    assert requests_made(server) == [("GET", "/threads/thread_1")]
+
+
+def test_an_update_sends_only_what_differs(run, server):
+    current = thread(metadata={"purpose": "demo"}, tool_resources={"code_interpreter": {"file_ids": []}})
+    server.add((200, current), (200, dict(current, metadata={"purpose": "prod"})))
+    result = run(
+        Thread, thread_id="thread_1", diff=True, metadata={"purpose": "prod"},
+        tool_resources={"code_interpreter": {"file_ids": []}},
+    )
+    assert result["changed"] is True
+    assert requests_made(server) == [("GET", "/threads/thread_1"), ("POST", "/threads/thread_1")]
+    assert body_of(server, 1) == {"metadata": {"purpose": "prod"}}
+    assert result["diff"]["before"]["metadata"] == {"purpose": "demo"}
+    assert result["diff"]["after"]["metadata"] == {"purpose": "prod"}
+
+
+def test_an_update_in_check_mode_only_reads(run, server):
+    server.add((200, thread()))
+    result = run(Thread, thread_id="thread_1", check=True, tool_resources={"file_search": {"vector_store_ids": ["vs_1"]}})
+    assert result["changed"] is True
+    assert requests_made(server) == [("GET", "/threads/thread_1")]
+
+
+def test_a_missing_thread_fails_with_state_present(run, server):
+    server.add(NOT_FOUND)
+    result = run(Thread, thread_id="thread_9", metadata={"a": "b"})
+    assert result["failed"] is True
+    assert result["msg"] == "Thread thread_9 was not found (deleted?). Leave thread_id out to create a new thread."
+
+
+# ---- deleting ------------------------------------------------------------------------------------
+
+def test_absent_deletes_the_thread(run, server):
+    server.add((200, thread()), (200, {"id": "thread_1", "object": "thread.deleted", "deleted": True}))
+    result = run(Thread, thread_id="thread_1", state="absent")
+    assert result["changed"] is True
+    assert requests_made(server) == [("GET", "/threads/thread_1"), ("DELETE", "/threads/thread_1")]
+
+
+def test_absent_with_a_missing_thread_changes_nothing(run, server):
+    server.add(NOT_FOUND)
+    result = run(Thread, thread_id="thread_9", state="absent")
+    assert result["changed"] is False
+    assert requests_made(server) == [("GET", "/threads/thread_9")]
+
+
+def test_absent_in_check_mode_sends_no_delete(run, server):
+    server.add((200, thread()))
+    result = run(Thread, thread_id="thread_1", state="absent", check=True)
+    assert result["changed"] is True
+    assert requests_made(server) == [("GET", "/threads/thread_1")]
