@@ -18,3 +18,6 @@ integration:
 
 clean:
 	rm -rf .build .venv tests/output
+
+.PHONY: demo
+demo: ; bash tools/demo.sh
