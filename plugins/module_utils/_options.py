@@ -107,7 +107,8 @@ RUN_STATUSES = (
     "queued", "in_progress", "requires_action", "cancelling", "cancelled", "failed", "completed", "incomplete", "expired",
 )
 TOOL_TYPES = ("code_interpreter", "file_search", "function")
-MAX_TOOLS = 20
+MAX_TOOLS = 20  # on a run
+MAX_ASSISTANT_TOOLS = 128
 MAX_METADATA_PAIRS = 16
 MAX_METADATA_KEY = 64
 MAX_METADATA_VALUE = 512
@@ -243,12 +244,14 @@ def check_metadata(value: t.Any, option: str = "metadata", reserved: int = 0) ->
             raise OptionError(f"{option}.{key} must be at most {MAX_METADATA_VALUE} characters; got {len(item)}.")
 
 
-def normalize_tools(tools: t.Any, warn: t.Callable[[str], None], option: str = "tools") -> list[dict[str, t.Any]] | None:
+def normalize_tools(
+    tools: t.Any, warn: t.Callable[[str], None], option: str = "tools", limit: int = MAX_TOOLS
+) -> list[dict[str, t.Any]] | None:
     """Check the tools and bring v1 forms to v2: retrieval becomes file_search, JSON-string parameters a dict."""
     if tools is None:
         return None
-    if len(tools) > MAX_TOOLS:
-        raise OptionError(f"{option} may hold at most {MAX_TOOLS} tools; got {len(tools)}.")
+    if len(tools) > limit:
+        raise OptionError(f"{option} may hold at most {limit} tools; got {len(tools)}.")
     result = []
     for index, tool in enumerate(tools):
         where = f"{option}[{index}]"

@@ -278,6 +278,7 @@ from ansible_collections.llmops.assistants.plugins.module_utils._options import 
     check_range,
     check_reasoning_effort,
     normalize_response_format,
+    MAX_ASSISTANT_TOOLS,
     normalize_tools,
 )
 
@@ -326,7 +327,7 @@ class OpenAIAssistant(AssistantsModule):
         check_reasoning_effort(params.get("reasoning_effort"))
         # Building the request body runs the remaining checks, so a bad tool fails before any request.
         values = dict(params)
-        values["tools"] = normalize_tools(params.get("tools"), self.module.warn)
+        values["tools"] = normalize_tools(params.get("tools"), self.module.warn, limit=MAX_ASSISTANT_TOOLS)
         values["response_format"] = normalize_response_format(params.get("response_format"))
         self.desired = {field: values[field] for field in FIELDS if values.get(field) is not None}
 

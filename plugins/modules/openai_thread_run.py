@@ -225,7 +225,6 @@ class OpenAIThreadRun(RunModule):
             ("tool_resources", "existing_thread_id", "thread_id"),
         ],
         "required_if": [("state", "absent", ("thread_id", "existing_thread_id"), True)],
-        "required_by": {"run_id": ("thread_id", "existing_thread_id")},
     }
     id_options = ("thread_id", "existing_thread_id", "run_id", "assistant_id")
 
