@@ -11,7 +11,8 @@ class ModuleDocFragment:
 options:
   api_key:
     description:
-      - The API key (or token) sent in the C(Authorization) header as a bearer token.
+      - The API key (or token) sent in the C(Authorization) header as a bearer token, or in the C(api-key) header
+        with O(auth_type=api-key).
       - If not set, the value of the E(OPENAI_API_KEY) environment variable is used.
       - It is never shown in results, messages or verbose output.
     type: str
@@ -23,6 +24,8 @@ options:
         Assistants endpoint. Point this at a server that still speaks the protocol, such as Azure AI Foundry
         Agent Service (classic), a self-hosted Assistants server, or the local server shipped in
         C(tools/assistants_server).
+      - For Azure AI Foundry Agent Service (classic) it is the project endpoint,
+        C(https://<resource>.services.ai.azure.com/api/projects/<project>), with O(api_version) set.
     type: str
     default: https://api.openai.com/v1
   organization:
@@ -60,9 +63,44 @@ options:
       - A CA bundle (PEM file) to verify the server's certificate with, for a server behind a private CA.
       - Without it, the E(REQUESTS_CA_BUNDLE) environment variable or the system's bundle is used.
     type: path
+  api_version:
+    description:
+      - Sent as the C(api-version) query parameter of every request, which Azure AI Foundry Agent Service
+        requires, for example V(2025-05-01) (GA) or V(2025-05-15-preview).
+      - If not set, the value of the E(OPENAI_API_VERSION) environment variable is used; if neither is set, no
+        C(api-version) is sent, as OpenAI's own protocol has none.
+    type: str
+  auth_type:
+    description:
+      - How requests are authenticated.
+      - V(bearer) sends O(azure_ad_token) if set, else O(api_key), as a bearer token in the C(Authorization) header. With neither, on an
+        Azure host (one ending in C(.azure.com)) a token comes from the C(azure-identity) package's
+        C(DefaultAzureCredential), for the scope C(https://ai.azure.com/.default) (C(https://cognitiveservices.azure.com/.default)
+        for C(*.openai.azure.com) and C(*.cognitiveservices.azure.com)). Such a token is never sent to any other host.
+      - V(api-key) sends O(api_key) in an C(api-key) header, as Azure OpenAI resources accept.
+      - V(none) sends no credentials, for a self-hosted server without authentication.
+    type: str
+    choices: [bearer, api-key, none]
+    default: bearer
+  azure_ad_token:
+    description:
+      - A Microsoft Entra ID access token, sent as the bearer token when O(auth_type=bearer); it wins over O(api_key).
+      - Get one with C(az account get-access-token --resource https://ai.azure.com), for example.
+      - If not set, the value of the E(AZURE_OPENAI_AD_TOKEN) environment variable is used.
+      - It is never shown in results, messages or verbose output.
+    type: str
+  send_beta_header:
+    description:
+      - Whether to send the C(OpenAI-Beta) header with C(assistants=v2), which OpenAI's protocol requires.
+      - Azure ignores it; set V(false) for a server that refuses unknown headers.
+    type: bool
+    default: true
 requirements:
   - requests
+  - azure-identity, only for tokens from C(DefaultAzureCredential) (see O(auth_type))
 notes:
   - Set the connection options for every module of the collection at once with
     C(module_defaults) and the action group C(group/llmops.assistants.openai).
+  - Which servers still speak the Assistants API, and how to connect to each, is in the collection's
+    C(docs/compatibility.md).
 """

@@ -46,15 +46,26 @@ PAGE_SIZE_MAX = 100
 _ID_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,255}$")
 
 
-if requests is not None:
-    class _BearerAuth(requests.auth.AuthBase):
-        """Set as session.auth so that requests never replaces the key with ~/.netrc credentials."""
+AUTH_HEADERS = {"bearer": ("Authorization", "Bearer "), "api-key": ("api-key", "")}
+# The last path segment of endpoints that some Assistants-compatible servers leave out, as users would name them.
+OPTIONAL_ENDPOINTS = {"cancel": "cancelling runs", "steps": "listing run steps", "submit_tool_outputs": "submitting tool outputs"}
+# A 404 that names a missing object ("No run found with id ...") is about the object, not the endpoint.
+_OBJECT_NOT_FOUND = re.compile(r"\bno \S+ found\b|\bwith id\b", re.IGNORECASE)
 
-        def __init__(self, api_key: str) -> None:
-            self._api_key = api_key
+
+if requests is not None:
+    class _CredentialAuth(requests.auth.AuthBase):
+        """Set as session.auth: puts the credential in its header on each request (a token provider is asked
+        each time, so a long wait gets a fresh token), and keeps requests from using ~/.netrc credentials instead."""
+
+        def __init__(self, header: str | None, prefix: str, value: t.Callable[[], str] | None) -> None:
+            self._header = header
+            self._prefix = prefix
+            self._value = value
 
         def __call__(self, request: t.Any) -> t.Any:
-            request.headers["Authorization"] = f"Bearer {self._api_key}"
+            if self._header and self._value is not None:
+                request.headers[self._header] = f"{self._prefix}{self._value()}"
             return request
 
 
@@ -75,6 +86,7 @@ class ApiError(Exception):
         maybe_applied: bool = False,
         still_pending: bool = False,
         retry_after: float | None = None,
+        capability: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -89,6 +101,8 @@ class ApiError(Exception):
         # No answer came in time: the server may still be working on the request and apply it later.
         self.still_pending = still_pending
         self.retry_after = retry_after
+        # What the server lacks when it has no such endpoint (404/405), e.g. "listing run steps"; else None.
+        self.capability = capability
 
     def __str__(self) -> str:
         where = f"{self.method} {self.path}".strip()
@@ -175,6 +189,13 @@ def _never_sent(exc: Exception) -> bool:
     return any(marker in text for marker in ("NewConnectionError", "NameResolutionError", "ConnectTimeoutError"))
 
 
+def _missing_capability(path: str, status: int, message: str) -> str | None:
+    """What a 404/405 on an optional endpoint says the server lacks; None for any other failure."""
+    if status == 405 or (status == 404 and not _OBJECT_NOT_FOUND.search(message)):
+        return OPTIONAL_ENDPOINTS.get(path.rsplit("/", 1)[-1])
+    return None
+
+
 def _error_fields(response: t.Any) -> dict[str, t.Any]:
     try:
         body = response.json()
@@ -186,6 +207,9 @@ def _error_fields(response: t.Any) -> dict[str, t.Any]:
         return {"message": body["error"]}
     if isinstance(body, dict) and isinstance(body.get("message"), str):
         return body
+    if isinstance(body, dict) and isinstance(body.get("detail"), str):
+        # FastAPI's own errors, e.g. {"detail": "Not Found"} for a route a self-hosted server lacks.
+        return {"message": body["detail"]}
     text = (response.text or "").strip()
     if "<html" in text[:200].lower():
         text = "the server answered with an HTML page instead of JSON (a proxy or gateway error?)"
@@ -254,6 +278,11 @@ class Client:
         max_retries: int = 3,
         validate_certs: bool = True,
         ca_path: str | None = None,
+        api_version: str | None = None,
+        auth_type: str = "bearer",
+        azure_ad_token: str | None = None,
+        token_provider: t.Callable[[], str] | None = None,
+        send_beta_header: bool = True,
         session: t.Any = None,
         sleep: t.Callable[[float], None] = time.sleep,
         clock: t.Callable[[], float] = time.monotonic,
@@ -265,25 +294,46 @@ class Client:
         self.request_timeout = request_timeout
         self.max_retries = max_retries
         self.verify: bool | str = ca_path if (validate_certs and ca_path) else validate_certs
+        # Sent as the api-version query parameter of every request (Azure requires it), pager calls included.
+        self.api_version = api_version or None
         api_key = api_key.strip() if api_key else api_key
-        self._secret = api_key or ""
+        azure_ad_token = azure_ad_token.strip() if azure_ad_token else azure_ad_token
+        self._secrets = {secret for secret in (api_key, azure_ad_token) if secret}
         self._sleep = sleep
         self._clock = clock
         self._on_retry = on_retry
         self.session = session if session is not None else requests.Session()
-        self.session.headers.update(self._headers(api_key, organization, project))
-        if api_key:
-            self.session.auth = _BearerAuth(api_key)
+        self.session.headers.update(self._headers(organization, project, send_beta_header))
+        self.session.auth = self._credential_auth(auth_type, api_key, azure_ad_token, token_provider)
+
+    def _credential_auth(
+        self, auth_type: str, api_key: str | None, azure_ad_token: str | None, token_provider: t.Callable[[], str] | None
+    ) -> t.Any:
+        """bearer: azure_ad_token, else api_key, else the token provider; api-key: api_key; none: nothing."""
+        if auth_type == "none":
+            return _CredentialAuth(None, "", None)
+        if auth_type not in AUTH_HEADERS:
+            raise ValueError(f"unknown auth_type {auth_type!r}")
+        header, prefix = AUTH_HEADERS[auth_type]
+        secret = api_key if auth_type == "api-key" else (azure_ad_token or api_key)
+        if secret:
+            return _CredentialAuth(header, prefix, lambda: secret)
+        if auth_type == "bearer" and token_provider is not None:
+            return _CredentialAuth(header, prefix, lambda: self._remember_secret(token_provider()))
+        return _CredentialAuth(None, "", None)
+
+    def _remember_secret(self, secret: str) -> str:
+        self._secrets.add(secret)
+        return secret
 
     @staticmethod
-    def _headers(api_key: str | None, organization: str | None, project: str | None) -> dict[str, str]:
+    def _headers(organization: str | None, project: str | None, send_beta_header: bool = True) -> dict[str, str]:
         headers = {
-            "OpenAI-Beta": "assistants=v2",
             "User-Agent": USER_AGENT,
             "Accept": "application/json",
         }
-        if api_key:
-            headers["Authorization"] = f"Bearer {api_key}"
+        if send_beta_header:
+            headers["OpenAI-Beta"] = "assistants=v2"
         if organization:
             headers["OpenAI-Organization"] = organization
         if project:
@@ -291,8 +341,10 @@ class Client:
         return headers
 
     def scrub(self, text: str) -> str:
-        """Belt and braces: a server that echoes the key must not make us print it."""
-        return text.replace(self._secret, "********") if self._secret else text
+        """Belt and braces: a server that echoes the key (or a token) must not make us print it."""
+        for secret in self._secrets:
+            text = text.replace(secret, "********")
+        return text
 
     def _is_openai(self) -> bool:
         return (urlsplit(self.api_base).hostname or "").lower() == "api.openai.com"
@@ -341,6 +393,8 @@ class Client:
         path = path_of(*segments)
         url = self.api_base + path
         query = {key: value for key, value in (params or {}).items() if value is not None}
+        if self.api_version:
+            query["api-version"] = self.api_version
         attempt = 0
         while True:
             outcome = self._send_once(method, path, url, query, body, stream)
@@ -425,6 +479,11 @@ class Client:
             )
         except requests.exceptions.RequestException as exc:
             return ApiError(f"request failed: {self.scrub(str(exc))}", method=method, path=path)
+        except ApiError as exc:
+            # The token provider failed, so nothing was sent: say which request needed the token.
+            exc.method, exc.path = method, path
+            exc.message = self.scrub(exc.message)
+            return exc
         if 200 <= response.status_code < 300:
             if stream and response.headers.get("content-type", "").startswith("text/event-stream"):
                 return ApiResponse(EventStream(response, method, path, self.scrub), response.headers)
@@ -445,6 +504,9 @@ class Client:
         if 300 <= status < 400:
             fields = {"message": f"the server redirected to {response.headers.get('Location')!r}; set api_base to the address it answers on"}
         message = self.scrub(str(fields.get("message") or f"HTTP {status}"))
+        capability = _missing_capability(path, status, message)
+        if capability:
+            message = f"the server does not support {capability} (it answered: {message})"
         if status == 404 and self._is_openai():
             message = f"{message}. {RETIRED_NOTE}"
         should_retry = _header(response.headers, "x-should-retry")
@@ -457,7 +519,7 @@ class Client:
             error_type=fields.get("type"), code=fields.get("code"), param=fields.get("param"),
             transient=transient, maybe_applied=transient and status not in NOT_APPLIED_STATUSES,
             still_pending=status in STILL_PENDING_STATUSES,
-            retry_after=retry_after_seconds(response.headers),
+            retry_after=retry_after_seconds(response.headers), capability=capability,
         )
 
     def pages(

@@ -12,8 +12,17 @@ import typing as t
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ._auth import AzureTokenProvider, is_azure_host, token_scope
 from ._client import REQUESTS_IMPORT_ERROR, ApiError, Client
 from ._options import OptionError, check_connection, check_ids, connection_argument_spec
+
+
+def azure_token_provider(params: t.Mapping[str, t.Any]) -> AzureTokenProvider | None:
+    """DefaultAzureCredential's tokens, when bearer auth has neither api_key nor azure_ad_token and the host is Azure's."""
+    api_base = params.get("api_base") or ""
+    if (params.get("auth_type") or "bearer") != "bearer" or params.get("api_key") or params.get("azure_ad_token"):
+        return None
+    return AzureTokenProvider(token_scope(api_base)) if is_azure_host(api_base) else None
 
 
 class TaskFailed(Exception):
@@ -56,6 +65,11 @@ class AssistantsModule:
                 max_retries=params["max_retries"],
                 validate_certs=params["validate_certs"],
                 ca_path=params.get("ca_path"),
+                api_version=params.get("api_version"),
+                auth_type=params.get("auth_type") or "bearer",
+                azure_ad_token=params.get("azure_ad_token"),
+                token_provider=azure_token_provider(params),
+                send_beta_header=params.get("send_beta_header", True),
                 on_retry=self.module.log,
             )
         return self._client

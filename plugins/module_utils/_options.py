@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import env_fallback
 
+from ._auth import AUTH_TYPES, AZURE_IDENTITY_IMPORT_ERROR, MISSING_AZURE_IDENTITY, is_azure_host
 from ._client import DEFAULT_API_BASE, is_valid_id
 
 
@@ -34,32 +35,65 @@ def connection_argument_spec() -> dict[str, dict[str, t.Any]]:
         "max_retries": {"type": "int", "default": 3},
         "validate_certs": {"type": "bool", "default": True},
         "ca_path": {"type": "path"},
+        "api_version": {"type": "str", "fallback": (env_fallback, ["OPENAI_API_VERSION"])},
+        "auth_type": {"type": "str", "default": "bearer", "choices": list(AUTH_TYPES)},
+        "azure_ad_token": {"type": "str", "no_log": True, "fallback": (env_fallback, ["AZURE_OPENAI_AD_TOKEN"])},
+        "send_beta_header": {"type": "bool", "default": True},
     }
 
 
+_API_VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
 def check_connection(params: t.Mapping[str, t.Any]) -> None:
-    if not (params.get("api_key") or "").strip():
-        raise OptionError("api_key is required: set the api_key option or the OPENAI_API_KEY environment variable.")
-    check_api_key(params["api_key"])
     api_base = params.get("api_base") or ""
     parts = urlsplit(api_base)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        hint = " Set the api-version with the api_version option instead." if "api-version" in parts.query else ""
         raise OptionError(
-            f"api_base must be an http:// or https:// URL without query or fragment, such as {DEFAULT_API_BASE}; got {api_base!r}."
+            f"api_base must be an http:// or https:// URL without query or fragment, such as {DEFAULT_API_BASE}; got {api_base!r}.{hint}"
         )
+    api_version = params.get("api_version")
+    if api_version is not None and not _API_VERSION.match(api_version):
+        raise OptionError(f"api_version must be a version such as 2025-05-01 or 2025-05-15-preview (letters, digits, . _ -); got {api_version!r}.")
+    check_credentials(params, api_base)
     check_range(params, "request_timeout", minimum=0.1, maximum=3600)
     check_range(params, "max_retries", minimum=0, maximum=20)
 
 
-def check_api_key(key: str) -> None:
+def check_credentials(params: t.Mapping[str, t.Any], api_base: str) -> None:
+    """What auth_type needs. bearer takes azure_ad_token, else api_key, else (on an Azure host only, where
+    the token may go) a token from azure-identity's DefaultAzureCredential; api-key takes api_key; none, nothing."""
+    auth_type = params.get("auth_type") or "bearer"
+    key = (params.get("api_key") or "").strip()
+    token = (params.get("azure_ad_token") or "").strip()
+    if auth_type == "none":
+        return
+    if auth_type == "api-key":
+        if not key:
+            raise OptionError("api_key is required with auth_type api-key: set the api_key option or the OPENAI_API_KEY environment variable.")
+        check_api_key(key)
+        return
+    if token:
+        check_api_key(token, "azure_ad_token")
+    elif key:
+        check_api_key(key)
+    elif not is_azure_host(api_base):
+        # The wording predates auth_type; the documentation of auth_type and azure_ad_token gives the other ways.
+        raise OptionError("api_key is required: set the api_key option or the OPENAI_API_KEY environment variable.")
+    elif AZURE_IDENTITY_IMPORT_ERROR is not None:
+        raise OptionError(MISSING_AZURE_IDENTITY)
+
+
+def check_api_key(key: str, option: str = "api_key") -> None:
     """A key goes into a header: a space, line break or non-ASCII character inside it cannot be sent, and
     requests' own error would quote the key (escaped, so no scrubbing finds it). Never echo the key."""
     key = key.strip()
     for position, char in enumerate(key, start=1):
         if not "!" <= char <= "~":
             raise OptionError(
-                f"api_key must be printable ASCII without spaces or line breaks, as API keys are; the character at "
-                f"position {position} of {len(key)} is not (the key itself is not shown)."
+                f"{option} must be printable ASCII without spaces or line breaks, as API keys and tokens are; the character at "
+                f"position {position} of {len(key)} is not (the value itself is not shown)."
             )
 
 
