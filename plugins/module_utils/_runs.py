@@ -33,6 +33,13 @@ KNOWN_STATUSES = ACTIVE | TERMINAL
 ANSWER_STATUSES = TERMINAL | {"requires_action"}
 FAILED_STATUSES = frozenset({"failed", "expired", "cancelled"})
 
+# What a run in requires_action asks for (required_action.type). Tool outputs are answered with tool_outputs.
+# Tool approvals (Azure AI Foundry, 2025-05-15-preview) decide whether a tool such as an MCP server may run:
+# a security decision the collection never takes by itself, so the run is returned with a warning. Any other
+# type fails the task rather than leave it waiting for an answer nobody sends.
+TOOL_OUTPUTS_ACTION = "submit_tool_outputs"
+TOOL_APPROVAL_ACTION = "submit_tool_approval"
+
 POLL_FIRST = 0.2
 POLL_GROWTH = 1.5
 _BUSY_THREAD = re.compile(r"already has an active run")
@@ -337,6 +344,12 @@ class RunEngine:
                 f"Run {run['id']} is {run['status']}, not requires_action, so tool_outputs cannot be submitted.",
                 run=run, thread_id=thread_id,
             )
+        kind = (run.get("required_action") or {}).get("type")
+        if kind != TOOL_OUTPUTS_ACTION:
+            raise TaskFailed(
+                f"Run {run['id']} requires an action of type {kind!r}, not {TOOL_OUTPUTS_ACTION}, so tool_outputs cannot answer it.",
+                run=run, thread_id=thread_id,
+            )
         calls = ((run.get("required_action") or {}).get("submit_tool_outputs") or {}).get("tool_calls") or []
         wanted = [call["id"] for call in calls]
         missing = [call_id for call_id in wanted if call_id not in given]
@@ -449,9 +462,32 @@ class RunEngine:
             result["output_text"] = output_text(result["messages"])
         elif status == "incomplete":
             self.warn(f"Run {run['id']} ended incomplete: {json.dumps(run.get('incomplete_details'))}")
-        elif status == "requires_action" and run.get("expires_at"):
-            result["expires_in"] = max(0, int(run["expires_at"] - self._wall()))
+        elif status == "requires_action":
+            self._check_required_action(thread_id, run)
+            if run.get("expires_at"):
+                result["expires_in"] = max(0, int(run["expires_at"] - self._wall()))
         return result
+
+    def _check_required_action(self, thread_id: str, run: dict[str, t.Any]) -> None:
+        """Tool outputs are the task's to give; tool approvals only warn; an unknown type fails the task."""
+        action = run.get("required_action") or {}
+        kind = action.get("type")
+        if kind == TOOL_OUTPUTS_ACTION:
+            return
+        if kind == TOOL_APPROVAL_ACTION:
+            calls = (action.get(kind) or {}).get("tool_calls") or []
+            named = ", ".join(f"{call.get('name') or call.get('type')} ({call.get('id')})" for call in calls) or "none listed"
+            self.warn(
+                f"Run {run['id']} waits for approval of tool calls: {named}. The collection never approves tool calls "
+                "itself: approve or deny each by POSTing tool_approvals to the run's submit_tool_outputs endpoint (see "
+                "docs/compatibility.md), then wait for the run with openai_run and run_id."
+            )
+            return
+        raise TaskFailed(
+            f"Run {run['id']} requires an action of type {kind!r}, which this module does not know how to answer "
+            f"(it answers {TOOL_OUTPUTS_ACTION} with tool_outputs and reports {TOOL_APPROVAL_ACTION}); the run is left as it is.",
+            run=run, thread_id=thread_id, changed=self.changed,
+        )
 
     def result(self, thread_id: str | None, run: dict[str, t.Any] | None) -> dict[str, t.Any]:
         return {"changed": self.changed, "run": run, "thread_id": thread_id, "diff": self.diff}

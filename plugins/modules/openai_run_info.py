@@ -30,6 +30,8 @@ options:
     description:
       - Whether to read every step of the run into RV(run.steps).
       - Set to V(false) to save the requests when only the run itself is wanted.
+      - A server without the run-steps endpoint (it answers HTTP 404 or 405) gives the run without RV(run.steps),
+        and a warning.
     type: bool
     default: true
   include_messages:
@@ -170,7 +172,9 @@ run:
     required_action:
       description:
         - What the run needs to continue when its status is V(requires_action), else V(null).
-        - C(type) is always V(submit_tool_outputs); C(submit_tool_outputs.tool_calls) lists the calls to answer.
+        - C(type) is V(submit_tool_outputs), with C(submit_tool_outputs.tool_calls) listing the calls to answer; Azure AI
+          Foundry (api_version V(2025-05-15-preview)) may also ask for V(submit_tool_approval), with
+          C(submit_tool_approval.tool_calls) listing the calls to approve or deny.
       type: dict
       sample: {"type": "submit_tool_outputs", "submit_tool_outputs": {"tool_calls": [{"id": "call_abc123",
                "type": "function", "function": {"name": "get_weather", "arguments": "{\"location\": \"Paris\"}"}}]}}
@@ -288,7 +292,7 @@ run:
     steps:
       description:
         - Every step of the run, oldest first, as the API returns them, each with RV(run.steps[].details) added.
-      returned: when O(include_steps=true)
+      returned: when O(include_steps=true) and the server lists run steps
       type: list
       elements: dict
       contains:
@@ -422,7 +426,16 @@ class RunInfo(AssistantsModule):
             ) from exc
         result: dict[str, t.Any] = {"changed": False, "thread_id": thread_id, "run": run}
         if self.params["include_steps"]:
-            run["steps"] = run_steps(self.client, thread_id, run_id)
+            try:
+                run["steps"] = run_steps(self.client, thread_id, run_id)
+            except ApiError as exc:
+                # The run was just read, so a 404/405 here means the server has no run-steps endpoint.
+                if exc.status not in (404, 405):
+                    raise
+                self.module.warn(
+                    f"The server does not list run steps (GET {exc.path} answered HTTP {exc.status}), so run.steps is "
+                    "not returned; set include_steps to false to skip this request."
+                )
         if self.params["include_messages"]:
             result["messages"] = run_messages(self.client, thread_id, run_id)
             result["output_text"] = output_text(result["messages"])
