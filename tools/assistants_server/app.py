@@ -14,7 +14,7 @@ from typing import Any, Mapping
 
 from assistants_server import routes
 from assistants_server.clock import Clock
-from assistants_server.errors import ApiError, error_body, invalid_url
+from assistants_server.errors import ApiError, AzureError, error_body, invalid_url
 from assistants_server.faults import FaultRule, Faults
 from assistants_server.lifecycle import Lifecycle, RunState
 from assistants_server.store import Store
@@ -36,6 +36,14 @@ BAD_JSON = (
     "The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you have trouble figuring out how to fix this, "
     "please contact us through our help center at help.openai.com.)"
 )
+# --flavor azure answers like Azure AI Foundry Agent Service (classic): api-version required, the beta header
+# ignored, lists without first_id and object, and tool approvals (sim_outcome requires_approval).
+FLAVORS = ("openai", "azure")
+AZURE_API_VERSIONS = ("2025-05-01", "2025-05-15-preview")
+# Azure's REST guidelines (github.com/microsoft/api-guidelines, azure/Guidelines.md) fix these codes and messages.
+MISSING_API_VERSION = "The api-version query parameter (?api-version=) is required for all requests."
+AZURE_MISSING_CREDENTIALS = ("Access denied due to missing or invalid credentials. Send an Entra ID token as 'Authorization: Bearer <token>' "
+                             "or a key as 'api-key: <key>'.")
 LOGGED_HEADERS = ("openai-beta", "content-type", "idempotency-key", "user-agent", "x-stainless-retry-count", "x-stainless-poll-helper")
 REQUEST_LOG_LIMIT = 10000
 
@@ -51,6 +59,11 @@ class Options:
     idle_timeout: float = 0.0
     allow_remote_control: bool = False
     faults: list[FaultRule] = field(default_factory=list)
+    flavor: str = "openai"
+
+    def __post_init__(self) -> None:
+        if self.flavor not in FLAVORS:
+            raise ValueError(f"flavor must be one of {', '.join(FLAVORS)}; got {self.flavor!r}")
 
 
 @dataclass
@@ -151,7 +164,8 @@ class App:
         self.options = options
         self.store = Store()
         self.clock = Clock()
-        self.lifecycle = Lifecycle(self.store, self.clock, run_seconds=options.run_seconds, cancel_seconds=options.cancel_seconds)
+        self.lifecycle = Lifecycle(self.store, self.clock, run_seconds=options.run_seconds, cancel_seconds=options.cancel_seconds,
+                                   approvals=options.flavor == "azure")
         self.faults = Faults(options.faults)
         self.requests = RequestLog()
         self.last_activity = time.monotonic()
@@ -166,6 +180,19 @@ class App:
             self.clock.reset()
         self.faults.clear()
         self.requests.clear()
+
+    def _check_azure_request(self, headers: Mapping[str, str], query: dict[str, list[str]]) -> None:
+        versions = query.get("api-version") or [""]
+        if not versions[-1]:
+            raise AzureError(400, MISSING_API_VERSION, code="MissingApiVersionParameter")
+        if versions[-1] not in AZURE_API_VERSIONS:
+            raise AzureError(400, f"Unsupported api-version '{versions[-1]}'. The supported api-versions are '{', '.join(AZURE_API_VERSIONS)}'.",
+                             code="UnsupportedApiVersionValue")
+        scheme, _space, token = (headers.get("authorization") or "").strip().partition(" ")
+        token = token.strip() if scheme.lower() == "bearer" else ""
+        token = token or (headers.get("api-key") or "").strip()
+        if not token or (self.options.api_key is not None and not hmac.compare_digest(token.encode(), self.options.api_key.encode())):
+            raise AzureError(401, AZURE_MISSING_CREDENTIALS, code="401")
 
     def _check_headers(self, headers: Mapping[str, str]) -> None:
         auth = (headers.get("authorization") or "").strip()
@@ -182,7 +209,10 @@ class App:
     def handle_api(self, method: str, path: str, query: dict[str, list[str]], headers: Mapping[str, str], raw: bytes) -> Reply:
         started = time.monotonic()
         try:
-            self._check_headers(headers)
+            if self.options.flavor == "azure":
+                self._check_azure_request(headers, query)
+            else:
+                self._check_headers(headers)
             found = routes.resolve(method, path)
             if found is None:
                 raise invalid_url(method, path)
@@ -193,6 +223,9 @@ class App:
                 result = endpoint(routes.Call(params=params, query=query, body=body, now=now, store=self.store, lifecycle=self.lifecycle))
                 if result.stream is not None:
                     reply = Reply(200, b"", content_type="text/event-stream; charset=utf-8", stream=result.stream)
+                elif self.options.flavor == "azure" and result.body.get("object") == "list":
+                    # Azure's lists may come without first_id and object; clients page on last_id or the data's ids.
+                    reply = json_reply(200, {key: value for key, value in result.body.items() if key not in ("object", "first_id")})
                 else:
                     reply = json_reply(200, result.body)  # serialised under the lock: a consistent snapshot
         except ApiError as error:

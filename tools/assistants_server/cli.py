@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from assistants_server.app import Options
+from assistants_server.app import AZURE_API_VERSIONS, FLAVORS, Options
 from assistants_server.control import CONTROL_HELP
 from assistants_server.faults import RULE_HELP, FaultRuleError, load_rules_file
 from assistants_server.lifecycle import MAX_SIM_STEPS, RUN_LIFETIME_SECONDS
@@ -24,6 +24,7 @@ A local server that speaks the OpenAI Assistants API v2 (/v1/assistants, /v1/thr
 runs, run steps), for tests, demos and users without a hosted backend. Requests need
 'Authorization: Bearer <key>' and 'OpenAI-Beta: assistants=v2', exactly as the hosted API did.
 The first line printed is 'listening on http://HOST:PORT/v1'. SIGTERM or SIGINT stop it (exit 0).
+With --flavor azure it answers like Azure AI Foundry Agent Service (classic) instead (see below).
 """
 
 EPILOG = f"""\
@@ -46,9 +47,20 @@ Test controls, set in the run's metadata (string values; the thread's metadata i
                 failed: last_error {{"code": "server_error", ...}} and failed_at;
                 expired: status expired, last_error null; incomplete: incomplete_details
                 {{"reason": "max_completion_tokens"}} and an incomplete answer message;
-                requires_action: needs a function tool the run may call
+                requires_action: needs a function tool the run may call;
+                requires_approval (--flavor azure only): stops at requires_action with a
+                submit_tool_approval required action for one MCP tool call (search_docs)
   sim_steps     N (1..{MAX_SIM_STEPS}): a completed run has N steps (N-1 code_interpreter
                 tool_calls steps, then the message_creation step), e.g. to test step paging
+
+--flavor azure (Azure AI Foundry Agent Service, classic), unlike the default openai:
+  Every /v1 request needs ?api-version={AZURE_API_VERSIONS[0]} or {AZURE_API_VERSIONS[1]}: without
+  it 400 {{"error": {{"code": "MissingApiVersionParameter", ...}}}}, another value 400
+  UnsupportedApiVersionValue. Credentials come as 'Authorization: Bearer <token>' or 'api-key: <key>'
+  (--api-key checks either); the OpenAI-Beta header is ignored. Lists have no first_id and no
+  object (data, last_id, has_more only). A run stopped at submit_tool_approval is answered on
+  POST .../submit_tool_outputs with {{"tool_approvals": [{{"tool_call_id": "call_...",
+  "approve": true}}]}}; it then completes, its answer ending "search_docs was approved" (or denied).
 
 {CONTROL_HELP}
 Fault rules (PUT/POST /__control/faults, or --faults FILE holding the same JSON):
@@ -78,6 +90,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--tls-cert", metavar="FILE",
                    help="serve HTTPS with this PEM certificate (chain); the listening line then says https://")
     p.add_argument("--tls-key", metavar="FILE", help="the PEM private key of --tls-cert (default: read from --tls-cert)")
+    p.add_argument("--flavor", choices=FLAVORS, default="openai",
+                   help="answer like OpenAI's retired hosted API, or like Azure AI Foundry Agent Service (classic) (default: openai)")
     return p
 
 
@@ -104,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ssl.SSLError) as exc:
         p.error(f"cannot load --tls-cert/--tls-key: {exc.strerror or exc}")
     options = Options(run_seconds=args.run_seconds, cancel_seconds=args.cancel_seconds, api_key=args.api_key, poll_after_ms=args.poll_after_ms,
-                      idle_timeout=args.idle_timeout, allow_remote_control=args.allow_remote_control, faults=rules)
+                      idle_timeout=args.idle_timeout, allow_remote_control=args.allow_remote_control, faults=rules, flavor=args.flavor)
     try:
         httpd = build_server(args.host, args.port, options, tls)
     except OSError as exc:

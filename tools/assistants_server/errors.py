@@ -31,6 +31,13 @@ class ApiError(Exception):
         return error_body(self.message, param=self.param, code=self.code, error_type=self.error_type)
 
 
+class AzureError(ApiError):
+    """An error Azure's own front end answers (api-version, credentials): `{"error": {"code", "message"}}` only."""
+
+    def body(self) -> dict[str, Any]:
+        return {"error": {"code": self.code, "message": self.message}}
+
+
 def error_body(message: str, *, param: str | None = None, code: str | None = None, error_type: str = "invalid_request_error") -> dict[str, Any]:
     return {"error": {"message": message, "type": error_type, "param": param, "code": code}}
 

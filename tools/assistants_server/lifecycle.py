@@ -19,7 +19,8 @@ from assistants_server.errors import bad_request
 from assistants_server.store import Store, new_id, snapshot
 
 RUN_LIFETIME_SECONDS = 600
-OUTCOMES = ("completed", "failed", "expired", "incomplete", "requires_action")
+OUTCOMES = ("completed", "failed", "expired", "incomplete", "requires_action", "requires_approval")
+APPROVAL_TOOL = {"name": "search_docs", "server_label": "local_mcp"}  # the MCP tool a requires_approval run asks to call
 MAX_SIM_STEPS = 1000
 MAX_SIM_SECONDS = 86400.0
 QUEUED_SHARE = 0.2  # part of a run's duration spent queued before in_progress
@@ -52,6 +53,7 @@ class RunState:
     cancel_done_at: float = 0.0
     message: dict[str, Any] | None = None
     tool_outputs: list[tuple[str, str]] = field(default_factory=list)
+    approvals: list[tuple[str, bool]] = field(default_factory=list)
     events: list[tuple[str, dict[str, Any]]] | None = None  # recorded only for streamed runs
 
 
@@ -115,11 +117,12 @@ def _metadata_controls(metadata: dict[str, Any], default_seconds: float) -> tupl
 
 
 class Lifecycle:
-    def __init__(self, store: Store, clock: Clock, *, run_seconds: float = 0.5, cancel_seconds: float = 0.1) -> None:
+    def __init__(self, store: Store, clock: Clock, *, run_seconds: float = 0.5, cancel_seconds: float = 0.1, approvals: bool = False) -> None:
         self.store = store
         self.clock = clock
         self.run_seconds = run_seconds
         self.cancel_seconds = cancel_seconds
+        self.approvals = approvals  # --flavor azure: runs may stop for submit_tool_approval
         self.active: dict[str, RunState] = {}  # run_id -> state, for runs not yet terminal
         # run_id -> when it was created and ended, in float server seconds: the API's timestamps are whole
         # seconds, too coarse to tell how long a client took to notice a run's end (GET /__control/timings).
@@ -147,6 +150,11 @@ class Lifecycle:
                                       param="tool_choice", code="invalid_value")
         elif tool_choice != "none" and functions:
             function_call = functions[0]
+        if outcome == "requires_approval" and not self.approvals:
+            raise bad_request("metadata.sim_outcome 'requires_approval' (a submit_tool_approval required action) needs a server started with --flavor azure.",
+                              param="metadata.sim_outcome", code="invalid_value")
+        if outcome == "requires_approval":
+            function_call = None  # the run asks to approve an MCP tool call, not for a function's output
         if outcome is None:
             outcome = "requires_action" if function_call else "completed"
         elif outcome == "requires_action" and function_call is None:
@@ -225,10 +233,34 @@ class Lifecycle:
         self._emit(state, "thread.run.cancelling", run)
         return state
 
+    def submit_tool_approvals(self, run: dict[str, Any], approvals: list[dict[str, Any]], now: float, *, stream: bool = False) -> RunState:
+        """Azure's answer to submit_tool_approval: approve (or deny) each pending call; the run then goes on."""
+        state = self.active.get(run["id"])
+        if state is None or state.phase != "requires_action":
+            raise bad_request(f'Runs in status "{run["status"]}" do not accept tool approvals.', param=None, code=None)
+        if run["required_action"]["type"] != "submit_tool_approval":
+            raise bad_request("This run requires tool outputs, not tool approvals: submit tool_outputs.", param="tool_approvals", code="invalid_value")
+        pending = [call["id"] for call in run["required_action"]["submit_tool_approval"]["tool_calls"]]
+        given = [item["tool_call_id"] for item in approvals]
+        if sorted(given) != sorted(pending):
+            raise bad_request(f"Expected tool approvals for call_ids {pending}, got {given}.", param="tool_approvals", code="invalid_value")
+        if stream:
+            state.events = []
+        by_id = {item["tool_call_id"]: item["approve"] for item in approvals}
+        step = next(s for s in self.store.steps[run["id"]].values() if s["type"] == "tool_calls" and s["status"] == "in_progress")
+        for call in step["step_details"]["tool_calls"]:
+            approved = by_id[call["id"]]
+            call["output"] = "approved" if approved else "denied"
+            state.approvals.append((call["name"], approved))
+        self._resume(state, run, step, now)
+        return state
+
     def submit_tool_outputs(self, run: dict[str, Any], outputs: list[dict[str, Any]], now: float, *, stream: bool = False) -> RunState:
         state = self.active.get(run["id"])
         if state is None or state.phase != "requires_action":
             raise bad_request(f'Runs in status "{run["status"]}" do not accept tool outputs.', param=None, code=None)
+        if run["required_action"]["type"] != "submit_tool_outputs":
+            raise bad_request("This run requires tool approvals, not tool outputs: submit tool_approvals.", param="tool_outputs", code="invalid_value")
         pending = [call["id"] for call in run["required_action"]["submit_tool_outputs"]["tool_calls"]]
         given = [item["tool_call_id"] for item in outputs]
         if sorted(given) != sorted(pending):
@@ -246,10 +278,15 @@ class Lifecycle:
             state.events = []
         by_id = {item["tool_call_id"]: item.get("output", "") for item in outputs}
         step = self._step_with_calls(run)
-        tick = int(now)
         for call in step["step_details"]["tool_calls"]:
             call["function"]["output"] = by_id[call["id"]]
             state.tool_outputs.append((call["function"]["name"], by_id[call["id"]]))
+        self._resume(state, run, step, now)
+        return state
+
+    def _resume(self, state: RunState, run: dict[str, Any], step: dict[str, Any], now: float) -> None:
+        """The required action was answered: the tool step completes and the run is queued again."""
+        tick = int(now)
         step["status"] = "completed"
         step["completed_at"] = tick
         step["usage"] = self._usage(state.prompt_tokens, _tokens(json.dumps(step["step_details"])))
@@ -261,7 +298,6 @@ class Lifecycle:
         state.start_at = now + state.plan.duration * QUEUED_SHARE
         state.end_at = now + state.plan.duration
         self._emit(state, "thread.run.queued", run)
-        return state
 
     # ---- the clock ----
 
@@ -317,6 +353,8 @@ class Lifecycle:
         outcome = "completed" if state.resumed else state.plan.outcome
         if outcome == "requires_action":
             self._require_action(state, when)
+        elif outcome == "requires_approval":
+            self._require_approval(state, when)
         elif outcome == "completed":
             self._complete_message(state, when, incomplete=False)
             self._terminal(state, "completed", when, completed_at=int(when))
@@ -329,6 +367,17 @@ class Lifecycle:
             self._terminal(state, "failed", when, failed_at=int(when), last_error=dict(FAILED_ERROR))
         else:  # simulated expiry: the run ends as if its expires_at had come now
             self._expire(state, when, expires_at=int(when))
+
+    def _require_approval(self, state: RunState, when: float) -> None:
+        run = state.run
+        call = {"id": new_id("call_"), "type": "mcp", "arguments": json.dumps({"query": state.user_text}), **APPROVAL_TOOL}
+        step = self._new_step(state, "tool_calls", when, {"type": "tool_calls", "tool_calls": [{**call, "output": None}]})
+        self._emit(state, "thread.run.step.created", step)
+        self._emit(state, "thread.run.step.in_progress", step)
+        run["status"] = "requires_action"
+        run["required_action"] = {"type": "submit_tool_approval", "submit_tool_approval": {"tool_calls": [call]}}
+        state.phase = "requires_action"
+        self._emit(state, "thread.run.requires_action", run)
 
     def _require_action(self, state: RunState, when: float) -> None:
         run = state.run
@@ -438,6 +487,8 @@ class Lifecycle:
         text = f"Echo: {state.user_text}"
         for name, output in state.tool_outputs:
             text += f"\n{name} returned: {output}"
+        for name, approved in state.approvals:
+            text += f"\n{name} was {'approved' if approved else 'denied'}"
         return text
 
     def _complete_message(self, state: RunState, when: float, *, incomplete: bool) -> None:

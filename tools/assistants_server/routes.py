@@ -269,6 +269,12 @@ def cancel_run(call: Call) -> Result:
 
 def submit_tool_outputs(call: Call) -> Result:
     run = call.store.run(call.params["thread_id"], call.params["run_id"])
+    if call.lifecycle.approvals and isinstance(call.body, dict) and "tool_approvals" in call.body:
+        # Azure: the answer to a submit_tool_approval required action comes to the same endpoint.
+        body = v.check_body(v.SUBMIT_TOOL_APPROVALS, call.body)
+        stream = bool(body.get("stream"))
+        state = call.lifecycle.submit_tool_approvals(run, body["tool_approvals"], call.now, stream=stream)
+        return Result(run, is_run=True, stream=state if stream else None)
     body = v.check_body(v.SUBMIT_TOOL_OUTPUTS, call.body)
     stream = bool(body.get("stream"))
     state = call.lifecycle.submit_tool_outputs(run, body["tool_outputs"], call.now, stream=stream)

@@ -346,6 +346,12 @@ CREATE_RUN = obj({
 }, required=("assistant_id",))
 CREATE_THREAD_AND_RUN = obj({**_RUN_COMMON, "thread": CREATE_THREAD, "tool_resources": TOOL_RESOURCES}, required=("assistant_id",))
 MODIFY_RUN = obj({"metadata": metadata()})
+# Azure AI Foundry (--flavor azure) answers a submit_tool_approval required action on the same endpoint.
+SUBMIT_TOOL_APPROVALS = obj({
+    "tool_approvals": array(obj({"tool_call_id": string(), "approve": boolean(), "headers": obj(free=True, nullable=True)},
+                                required=("tool_call_id", "approve")), min_items=1),
+    "stream": boolean(nullable=True),
+}, required=("tool_approvals",))
 SUBMIT_TOOL_OUTPUTS = obj({
     "tool_outputs": array(obj({"tool_call_id": string(), "output": string()}, required=("tool_call_id",))),
     "stream": boolean(nullable=True),
