@@ -4,19 +4,30 @@
 """Bad input to every module (issue #7): each value fails with a message naming the option, and nothing is sent.
 
 The modules run as a playbook runs them (AnsibleModule reads the task's arguments, main() exits with JSON);
-HTTP goes to a scripted adapter that fails the test on any request.
+HTTP goes to a scripted adapter that fails the test on any request. The table of bad values is the one the
+reliability_bad_input integration target runs against the local server (its vars/main.yml), so both check it.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import re
+from pathlib import Path
 
 import pytest
+import yaml
 
 from ansible_collections.llmops.assistants.plugins.module_utils import _module
 from ansible_collections.llmops.assistants.plugins.module_utils._client import Client
-from ansible_collections.llmops.assistants.plugins.modules import openai_run, openai_runs_info
+from ansible_collections.llmops.assistants.plugins.modules import (
+    openai_assistant,
+    openai_run,
+    openai_run_info,
+    openai_runs_info,
+    openai_thread,
+    openai_thread_run,
+)
 from ansible_collections.llmops.assistants.tests.unit.plugins.module_utils.conftest import (
     FakeClock,
     ScriptedAdapter,
@@ -25,7 +36,12 @@ from ansible_collections.llmops.assistants.tests.unit.plugins.module_utils.conft
 )
 
 API_BASE = "https://assistants.example.test/v1"
+API_KEY = "sk-reliability-unit-0123456789"
 SECRET = "SECRETPART0123456789"
+TABLE = Path(__file__).resolve().parents[4] / "tests/integration/targets/reliability_bad_input/vars/main.yml"
+BAD_INPUTS = yaml.safe_load(TABLE.read_text(encoding="utf-8"))["bad_inputs"]
+MODULES = {module.__name__.rsplit(".", 1)[-1]: module for module in (
+    openai_run, openai_thread_run, openai_run_info, openai_runs_info, openai_assistant, openai_thread)}
 
 
 @pytest.fixture
@@ -86,3 +102,24 @@ def test_an_api_key_with_surrounding_whitespace_is_accepted_and_sent_stripped(ru
     assert code == 0, result
     assert server.sent[0].headers["Authorization"] == f"Bearer sk-rel-{SECRET}"
     assert SECRET not in out
+
+
+def test_the_table_covers_every_module_with_at_least_40_values():
+    assert len(BAD_INPUTS) >= 40
+    assert {case["module"] for case in BAD_INPUTS} == set(MODULES)
+    # The oversized values are what they claim to be (the YAML splits the long ones over lines).
+    sizes = {case["what"]: case["args"] for case in BAD_INPUTS if "(" in case["what"]}
+    assert len(sizes["oversized metadata value (513 characters)"]["metadata"]["note"]) == 513
+    assert len(sizes["too many tools (21)"]["tools"]) == 21
+    assert len(sizes["too long (257 characters)"]["name"]) == 257
+
+
+@pytest.mark.parametrize("case", BAD_INPUTS, ids=[f"{c['module']}-{c['option']}-{c['what']}" for c in BAD_INPUTS])
+def test_bad_value_fails_naming_the_option_and_sends_nothing(run_module, server, case):
+    code, result, out = run_module(MODULES[case["module"]], **{"api_key": API_KEY, **case["args"]})
+    assert code == 1, result
+    assert case["option"] in result["msg"]
+    assert re.search(case["expect"], result["msg"]), result["msg"]
+    assert "Traceback" not in out
+    assert API_KEY not in out
+    assert server.sent == []
