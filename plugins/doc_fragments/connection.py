@@ -67,8 +67,8 @@ options:
     description:
       - Sent as the C(api-version) query parameter of every request, which Azure AI Foundry Agent Service
         requires, for example V(2025-05-01) (GA) or V(2025-05-15-preview).
-      - If not set, the value of the E(OPENAI_API_VERSION) environment variable is used; if neither is set, no
-        C(api-version) is sent, as OpenAI's own protocol has none.
+      - If not set, the value of the E(OPENAI_API_VERSION) environment variable is used; if neither is set (an empty
+        value counts as not set), no C(api-version) is sent, as OpenAI's own protocol has none.
     type: str
   auth_type:
     description:

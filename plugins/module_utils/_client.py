@@ -49,8 +49,10 @@ _ID_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,255}$")
 AUTH_HEADERS = {"bearer": ("Authorization", "Bearer "), "api-key": ("api-key", "")}
 # The last path segment of endpoints that some Assistants-compatible servers leave out, as users would name them.
 OPTIONAL_ENDPOINTS = {"cancel": "cancelling runs", "steps": "listing run steps", "submit_tool_outputs": "submitting tool outputs"}
-# A 404 that names a missing object ("No run found with id ...") is about the object, not the endpoint.
-_OBJECT_NOT_FOUND = re.compile(r"\bno \S+ found\b|\bwith id\b", re.IGNORECASE)
+# What servers say for a path they have no route for (FastAPI/Starlette, Express, Go, the local server); any other
+# 404 ("No run found with id ...", "run_1 not found") is about the object, not the endpoint.
+_NO_ROUTE = re.compile(r"^(?:not found|404 page not found|invalid url \(.*\)|cannot (?:get|post|delete) \S+|http 404)\.?$", re.IGNORECASE)
+HTML_PAGE_MESSAGE = "the server answered with an HTML page instead of JSON (a proxy or gateway error?)"
 
 
 if requests is not None:
@@ -191,7 +193,7 @@ def _never_sent(exc: Exception) -> bool:
 
 def _missing_capability(path: str, status: int, message: str) -> str | None:
     """What a 404/405 on an optional endpoint says the server lacks; None for any other failure."""
-    if status == 405 or (status == 404 and not _OBJECT_NOT_FOUND.search(message)):
+    if status == 405 or (status == 404 and (_NO_ROUTE.match(message.strip()) or message == HTML_PAGE_MESSAGE)):
         return OPTIONAL_ENDPOINTS.get(path.rsplit("/", 1)[-1])
     return None
 
@@ -212,7 +214,7 @@ def _error_fields(response: t.Any) -> dict[str, t.Any]:
         return {"message": body["detail"]}
     text = (response.text or "").strip()
     if "<html" in text[:200].lower():
-        text = "the server answered with an HTML page instead of JSON (a proxy or gateway error?)"
+        text = HTML_PAGE_MESSAGE
     return {"message": text[:300] or (response.reason or "no error body")}
 
 

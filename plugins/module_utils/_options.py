@@ -54,7 +54,7 @@ def check_connection(params: t.Mapping[str, t.Any]) -> None:
             f"api_base must be an http:// or https:// URL without query or fragment, such as {DEFAULT_API_BASE}; got {api_base!r}.{hint}"
         )
     api_version = params.get("api_version")
-    if api_version is not None and not _API_VERSION.match(api_version):
+    if api_version and not _API_VERSION.match(api_version):  # empty is unset, as for api_key
         raise OptionError(f"api_version must be a version such as 2025-05-01 or 2025-05-15-preview (letters, digits, . _ -); got {api_version!r}.")
     check_credentials(params, api_base)
     check_range(params, "request_timeout", minimum=0.1, maximum=3600)

@@ -464,7 +464,8 @@ class RunEngine:
             self.warn(f"Run {run['id']} ended incomplete: {json.dumps(run.get('incomplete_details'))}")
         elif status == "requires_action":
             self._check_required_action(thread_id, run)
-            if run.get("expires_at"):
+            # A number of seconds on every server we know; anything else is left out rather than break the task.
+            if isinstance(run.get("expires_at"), (int, float)) and not isinstance(run["expires_at"], bool):
                 result["expires_in"] = max(0, int(run["expires_at"] - self._wall()))
         return result
 

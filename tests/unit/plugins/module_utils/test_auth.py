@@ -126,12 +126,16 @@ def test_a_token_that_cannot_go_into_a_header_is_refused_without_showing_it():
     assert "eyJ0eX" not in message
 
 
-@pytest.mark.parametrize("value", ["", "2025 05 01", "2025-05-01&x=1", "../v1", "-1", "v" * 65])
+@pytest.mark.parametrize("value", ["2025 05 01", "2025-05-01&x=1", "../v1", "-1", "v" * 65])
 def test_a_bad_api_version_names_the_option_and_an_example(value):
     with pytest.raises(OptionError) as caught:
         check_connection(params(api_version=value))
     assert str(caught.value).startswith("api_version must be a version such as 2025-05-01 or 2025-05-15-preview")
     assert repr(value) in str(caught.value)
+
+
+def test_an_empty_api_version_is_unset():
+    check_connection(params(api_version=""))
 
 
 def test_api_version_pasted_into_api_base_points_to_the_option():

@@ -176,7 +176,7 @@ def test_a_provider_failure_names_the_request_and_sends_nothing(make_client, ser
         (("threads", "thread_1", "runs", "run_1", "cancel"), 405, {"detail": "Method Not Allowed"}, "cancelling runs"),
         (("threads", "thread_1", "runs", "run_1", "submit_tool_outputs"), 404, "", "submitting tool outputs"),
     ],
-    ids=["local-server-404", "fastapi-404", "fastapi-405", "empty-404"],
+    ids=["local-server-404", "fastapi-404", "fastapi-405", "empty-404-reason"],
 )
 def test_a_missing_endpoint_names_the_missing_capability(make_client, server, segments, status, body, capability):
     server.add((status, body))
@@ -195,12 +195,23 @@ def test_a_missing_steps_endpoint_is_named_too(make_client, server):
     assert "does not support listing run steps (it answered: Not Found)" in str(caught.value)
 
 
-def test_a_missing_object_on_an_optional_endpoint_is_not_a_missing_capability(make_client, server):
-    server.add((404, {"error": {"message": "No run found with id 'run_1'.", "type": "invalid_request_error"}}))
+@pytest.mark.parametrize(
+    "message", ["No run found with id 'run_1'.", "run run_1 not found", "{'id': 'run_1'} not found in table runs_v2."],
+    ids=["openai", "open-assistant-api", "astra-assistants"],
+)
+def test_a_missing_object_on_an_optional_endpoint_is_not_a_missing_capability(make_client, server, message):
+    server.add((404, {"error": {"message": message, "type": "invalid_request_error"}}))
     with pytest.raises(ApiError) as caught:
         make_client().post("threads", "thread_1", "runs", "run_1", "cancel")
     assert caught.value.capability is None
-    assert caught.value.message == "No run found with id 'run_1'."
+    assert caught.value.message == message
+
+
+def test_an_html_404_page_on_an_optional_endpoint_is_a_missing_capability(make_client, server):
+    server.add((404, "<html><head><title>404 Not Found</title></head><body>nginx</body></html>"))
+    with pytest.raises(ApiError) as caught:
+        list(make_client().items("threads", "thread_1", "runs", "run_1", "steps"))
+    assert caught.value.capability == "listing run steps"
 
 
 def test_a_404_elsewhere_is_not_a_missing_capability(make_client, server):
