@@ -104,8 +104,10 @@ options:
     description:
       - Whether to wait until the run stops, that is until it is V(completed), V(failed), V(cancelled), V(expired),
         V(incomplete) or V(requires_action).
-      - While waiting, the module polls the run, starting every 0.2 seconds and backing off to O(poll_interval_max),
-        or as the server's C(openai-poll-after-ms) header says, and never sleeps past O(wait_timeout).
+      - When it polls (with O(stream=false), or when the server answers without an event stream), the module reads
+        the run after 0.4 seconds, then waits half as long again each time (0.6, 0.9, ... seconds) up to
+        O(poll_interval_max), or as the server's C(openai-poll-after-ms) header says, and never sleeps past
+        O(wait_timeout).
     type: bool
     default: true
   wait_timeout:

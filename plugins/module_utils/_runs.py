@@ -40,7 +40,7 @@ FAILED_STATUSES = frozenset({"failed", "expired", "cancelled"})
 TOOL_OUTPUTS_ACTION = "submit_tool_outputs"
 TOOL_APPROVAL_ACTION = "submit_tool_approval"
 
-POLL_FIRST = 0.2
+POLL_FIRST = 0.4
 POLL_GROWTH = 1.5
 _BUSY_THREAD = re.compile(r"already has an active run")
 

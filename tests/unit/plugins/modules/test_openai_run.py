@@ -232,7 +232,7 @@ def test_waiting_backs_off_and_honours_openai_poll_after_ms(run_module, server, 
     )
     code, result = run_module(openai_run, **RUN)
     assert code == 0, result
-    assert clock.sleeps[:2] == [0.2, pytest.approx(0.3)]
+    assert clock.sleeps[:2] == [0.4, pytest.approx(0.6)]
     assert clock.sleeps[2] == pytest.approx(0.7)
     assert result["run"]["status"] == "completed"
 
