@@ -12,6 +12,9 @@
 # Knobs (environment): LEGS="2.19 2.21"  STAGES="sanity units integration"
 #   INTEGRATION_LEGS (default: LEGS)  FAIL_FAST=1 (stop at the first failed stage)
 #   STAGE_TIMEOUT_SANITY / _UNITS / _INTEGRATION (seconds)
+#   TOTAL_BUDGET (seconds, default 5100: CI stops a run at 5400): no stage may run past it
+#   INTEGRATION_DEADLINE (seconds, default 2700): integration of a second leg is skipped, loudly,
+#     when the run is already older than this (the first leg's integration always runs)
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -24,6 +27,9 @@ FAIL_FAST="${FAIL_FAST:-0}"
 STAGE_TIMEOUT_SANITY="${STAGE_TIMEOUT_SANITY:-1200}"
 STAGE_TIMEOUT_UNITS="${STAGE_TIMEOUT_UNITS:-900}"
 STAGE_TIMEOUT_INTEGRATION="${STAGE_TIMEOUT_INTEGRATION:-1800}"
+TOTAL_BUDGET="${TOTAL_BUDGET:-5100}"
+INTEGRATION_DEADLINE="${INTEGRATION_DEADLINE:-2700}"
+INTEGRATION_RAN=0
 
 VENVS="$ROOT/.venv"
 BUILD="$ROOT/.build"
@@ -136,6 +142,14 @@ on_signal() {
     exit 130
 }
 
+elapsed() { echo "$(($(date +%s) - START_ALL))"; }
+
+# The stage's timeout: its own, or less if the run's TOTAL_BUDGET is nearly used up.
+stage_limit() {
+    local remaining=$((TOTAL_BUDGET - $(elapsed)))
+    if [ "$remaining" -lt "$1" ]; then echo "$remaining"; else echo "$1"; fi
+}
+
 # A Python X.Y that really runs (pyenv shims for versions not selected exit 127).
 find_python() {
     local want=$1 root candidate
@@ -205,9 +219,10 @@ count_integration_targets() {
 }
 
 stage_sanity() {  # leg core pyver
-    local log="$LOGS/${1//\//-}-sanity.log" start rc ran failed warnings note
+    local log="$LOGS/${1//\//-}-sanity.log" limit start rc ran failed warnings note
     start=$(date +%s)
-    run_logged "$COLL" "$log" "$STAGE_TIMEOUT_SANITY" ansible-test sanity --venv --python "$3" --color no
+    limit=$(stage_limit "$STAGE_TIMEOUT_SANITY")
+    run_logged "$COLL" "$log" "$limit" ansible-test sanity --venv --python "$3" --color no
     rc=$?
     ran=$(grep -c '^Running sanity test' "$log")
     failed=$(sed -n 's/^[A-Z]*: The \([0-9]*\) sanity test(s) listed below.*/\1/p' "$log" | tail -1)
@@ -215,7 +230,7 @@ stage_sanity() {  # leg core pyver
     warnings=$(grep '^WARNING: ' "$log" | grep -v -e 'Reviewing previous' -e 'Using locale "C.UTF-8"' -e "^WARNING: Location 'file://" | sort -u | wc -l)
     note="$ran sanity tests, $failed failed"
     [ "$warnings" -gt 0 ] && note="$note, $warnings warning(s): see log"
-    [ "$rc" = 124 ] && note="TIMEOUT after ${STAGE_TIMEOUT_SANITY}s; $note"
+    [ "$rc" = 124 ] && note="TIMEOUT after ${limit}s; $note"
     if [ "$rc" = 0 ] && [ "$ran" -gt 0 ]; then
         record "$1" sanity PASS "$(($(date +%s) - start))" "$note" "$ran" 0 0
     else
@@ -226,9 +241,10 @@ stage_sanity() {  # leg core pyver
 }
 
 stage_units() {  # leg core pyver
-    local log="$LOGS/${1//\//-}-units.log" start rc lines passed failed skipped errors note
+    local log="$LOGS/${1//\//-}-units.log" limit start rc lines passed failed skipped errors note
     start=$(date +%s)
-    run_logged "$COLL" "$log" "$STAGE_TIMEOUT_UNITS" ansible-test units --venv --python "$3" --color no
+    limit=$(stage_limit "$STAGE_TIMEOUT_UNITS")
+    run_logged "$COLL" "$log" "$limit" ansible-test units --venv --python "$3" --color no
     rc=$?
     # pytest's closing lines, e.g. "==== 12 passed, 1 skipped in 0.52s ====" (one per test context)
     lines=$(grep -E '^=+ .* in [0-9.]+s( \([0-9:]+\))? =+$' "$log")
@@ -239,7 +255,7 @@ stage_units() {  # leg core pyver
     skipped=$(sum skipped)
     failed=$((failed + errors))
     note="pytest: $passed passed, $failed failed/errors, $skipped skipped"
-    [ "$rc" = 124 ] && note="TIMEOUT after ${STAGE_TIMEOUT_UNITS}s; $note"
+    [ "$rc" = 124 ] && note="TIMEOUT after ${limit}s; $note"
     if [ "$rc" = 0 ] && [ "$passed" -gt 0 ] && [ "$failed" = 0 ]; then
         record "$1" units PASS "$(($(date +%s) - start))" "$note" "$passed" 0 "$skipped"
     else
@@ -255,7 +271,7 @@ stage_units() {  # leg core pyver
 }
 
 stage_integration() {  # leg core pyver
-    local log="$LOGS/${1//\//-}-integration.log" start rc expected ran failed note
+    local log="$LOGS/${1//\//-}-integration.log" limit start rc expected ran failed note
     start=$(date +%s)
     expected=$(count_integration_targets)
     if [ "$expected" = 0 ]; then
@@ -263,7 +279,8 @@ stage_integration() {  # leg core pyver
         record "$1" integration SKIP 0 "NO TARGETS: tests/integration/targets/ has no module target yet" 0 0 0
         return
     fi
-    run_logged "$COLL" "$log" "$STAGE_TIMEOUT_INTEGRATION" ansible-test integration --venv --python "$3" --color no --continue-on-error
+    limit=$(stage_limit "$STAGE_TIMEOUT_INTEGRATION")
+    run_logged "$COLL" "$log" "$limit" ansible-test integration --venv --python "$3" --color no --continue-on-error
     rc=$?
     ran=$(grep -cE '^Running [^ ]+ integration test (role|script)' "$log")
     failed=$(grep -cE '^ERROR: Command ".*" returned exit status' "$log")
@@ -272,7 +289,7 @@ stage_integration() {  # leg core pyver
         loud "integration ($1): only $ran of $expected targets ran; see the WARNING lines of ansible-test in $log"
         note="$note (ansible-test excluded some: see its warnings)"
     fi
-    [ "$rc" = 124 ] && note="TIMEOUT after ${STAGE_TIMEOUT_INTEGRATION}s; $note"
+    [ "$rc" = 124 ] && note="TIMEOUT after ${limit}s; $note"
     if [ "$rc" = 0 ] && [ "$ran" -gt 0 ]; then
         record "$1" integration PASS "$(($(date +%s) - start))" "$note" "$ran" 0 0
     else
@@ -327,6 +344,19 @@ main() {
                     esac ;;
                 *) loud "unknown stage $stage"; record "$leg" "$stage" FAIL 0 "unknown stage" 0 1 0; continue ;;
             esac
+            if [ "$(stage_limit 60)" -lt 60 ]; then
+                loud "$leg $stage: NOT RUN, the run has used its TOTAL_BUDGET of ${TOTAL_BUDGET}s"
+                record "$leg" "$stage" FAIL 0 "NOT RUN: no time left in TOTAL_BUDGET=${TOTAL_BUDGET}s" 0 1 0
+                continue
+            fi
+            if [ "$stage" = integration ]; then
+                if [ "$INTEGRATION_RAN" = 1 ] && [ "$(elapsed)" -gt "$INTEGRATION_DEADLINE" ]; then
+                    loud "$leg integration: SKIPPED, the run is $(elapsed)s old (> INTEGRATION_DEADLINE=${INTEGRATION_DEADLINE}s); integration ran on an earlier leg"
+                    record "$leg" integration SKIP 0 "SKIPPED for time: run older than INTEGRATION_DEADLINE=${INTEGRATION_DEADLINE}s" 0 0 0
+                    continue
+                fi
+                INTEGRATION_RAN=1
+            fi
             say "$leg: ansible-test $stage"
             PATH="$VENVS/core-$core/bin:$PATH" "stage_$stage" "$leg" "$core" "$pyver"
         done
