@@ -5,6 +5,7 @@
 
     lookup('reliability_http', 'PUT', control ~ '/faults', body=[...])
     lookup('reliability_http', 'POST', api ~ '/threads', body={...}, api_key=key)
+    query('reliability_http', 'GET', list_of_urls, api_key=key)    # one answer per URL
 
 A test helper, not part of the collection. It sets fault rules, reads the request log and makes threads and
 runs in about a millisecond, where ansible.builtin.uri costs a module run (about a second on a busy 2-core CI
@@ -29,7 +30,7 @@ description:
   - Sends one request and returns its decoded JSON answer.
 options:
   _terms:
-    description: The method and the URL.
+    description: The method, then one URL or more (a list is flattened); one answer per URL.
     required: true
   body:
     description: The JSON body.
@@ -44,9 +45,16 @@ options:
 
 class LookupModule(LookupBase):
     def run(self, terms, variables=None, **kwargs):
-        if len(terms) != 2:
-            raise AnsibleError("reliability_http takes a method and a URL")
-        method, url = (str(term) for term in terms)
+        if len(terms) < 2:
+            raise AnsibleError("reliability_http takes a method and one URL or more")
+        method = str(terms[0]).upper()
+        urls = []
+        for term in terms[1:]:
+            urls.extend(term if isinstance(term, (list, tuple)) else [term])
+        return [self._request(method, str(url), kwargs) for url in urls]
+
+    @staticmethod
+    def _request(method, url, kwargs):
         headers = {"Accept": "application/json"}
         data = None
         if "body" in kwargs:
@@ -56,7 +64,7 @@ class LookupModule(LookupBase):
             headers["Authorization"] = f"Bearer {kwargs['api_key']}"
             headers["OpenAI-Beta"] = "assistants=v2"
         context = ssl.create_default_context(cafile=kwargs["ca_path"]) if kwargs.get("ca_path") else None
-        request = urllib.request.Request(url, data=data, headers=headers, method=method.upper())
+        request = urllib.request.Request(url, data=data, headers=headers, method=method)
         # Loopback only: a proxy from the environment must not see these requests.
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=context))
         try:
@@ -67,10 +75,9 @@ class LookupModule(LookupBase):
         except (urllib.error.URLError, OSError) as exc:
             raise AnsibleError(f"reliability_http {method} {url} failed: {exc}") from None
         wanted = kwargs.get("status")
-        ok = status in wanted if wanted else 200 <= status < 300
-        if not ok:
+        if not (status in wanted if wanted else 200 <= status < 300):
             raise AnsibleError(f"reliability_http {method} {url} answered {status}: {raw[:500]!r}")
         try:
-            return [json.loads(raw) if raw.strip() else None]
+            return json.loads(raw) if raw.strip() else None
         except ValueError:
-            return [raw.decode("utf-8", "replace")]
+            return raw.decode("utf-8", "replace")
