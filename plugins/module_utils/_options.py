@@ -10,6 +10,7 @@ Every check here runs before any request is sent; a failure names the option and
 from __future__ import annotations
 
 import json
+import math
 import re
 import typing as t
 from urllib.parse import urlsplit
@@ -108,7 +109,7 @@ def check_range(
     if value is None:
         return
     out_of_range = (minimum is not None and value < minimum) or (maximum is not None and value > maximum)
-    if out_of_range or value != value:  # NaN compares false with everything
+    if out_of_range or (isinstance(value, float) and math.isnan(value)):  # NaN compares false with everything
         if maximum is None:
             allowed = f"at least {minimum:g}"
         elif minimum is None:
