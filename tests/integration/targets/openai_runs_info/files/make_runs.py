@@ -8,6 +8,9 @@ made with it would take minutes; this makes them in one process, with the standa
 
     python make_runs.py API_BASE THREAD_ID ASSISTANT_ID OUTCOMES_JSON   (the key in ASSISTANTS_API_KEY)
 
+ASSISTANTS_API_QUERY, if set and not empty (e.g. api-version=2025-05-01), is the query string every request
+needs (an azure-flavoured server; see setup_assistants_server's assistants_api_query).
+
 OUTCOMES_JSON is a JSON list with the sim_outcome of each run, in creation order. Every run has
 sim_seconds 0, so it has ended by the next request and the thread is free for the next run.
 Prints the JSON list of the run ids, oldest first.
@@ -26,7 +29,8 @@ ATTEMPTS = 50
 
 
 def create_run(api_base: str, thread_id: str, body: bytes, headers: dict) -> str:
-    url = f"{api_base}/threads/{thread_id}/runs"
+    query = os.environ.get("ASSISTANTS_API_QUERY")
+    url = f"{api_base}/threads/{thread_id}/runs" + (f"?{query}" if query else "")
     for attempt in range(ATTEMPTS):
         request = urllib.request.Request(url, data=body, headers=headers, method="POST")
         try:
