@@ -9,6 +9,7 @@ azure-identity is optional: it is imported if present and only needed when a mod
 
 from __future__ import annotations
 
+import logging
 import time
 import traceback
 import typing as t
@@ -73,12 +74,14 @@ class AzureTokenProvider:
         if self._credential is None:
             if DefaultAzureCredential is None:
                 raise ApiError(MISSING_AZURE_IDENTITY)
+            # azure-identity logs each credential it tried to stderr; the task's message says what failed.
+            logging.getLogger("azure").addHandler(logging.NullHandler())
             self._credential = DefaultAzureCredential()
         try:
             access = self._credential.get_token(self.scope)
         # azure-identity raises several types (CredentialUnavailableError, ClientAuthenticationError, ...).
         except Exception as exc:  # pylint: disable=broad-exception-caught
-            first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0].rstrip(".")
             raise ApiError(
                 f"DefaultAzureCredential could not get an Entra ID token for {self.scope}: {first_line}. Sign in "
                 "(az login, a managed identity, or AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET), or set azure_ad_token"
