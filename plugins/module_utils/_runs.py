@@ -150,6 +150,8 @@ class RunEngine:
         newest = None
         try:
             for run in self.client.items("threads", thread_id, "runs", order="desc"):
+                if run.get("thread_id", thread_id) != thread_id:
+                    continue  # some self-hosted servers list every thread's runs here
                 newest = newest or run
                 if (run.get("metadata") or {}).get(IDEMPOTENCY_METADATA_KEY) == key:
                     return run, newest

@@ -290,7 +290,6 @@ class OpenAIThreadRun(RunModule):
                 self.client.delete("threads", thread_id)
         return result
 
-
     def created_here(self, thread_id: str) -> bool | None:
         """Whether this module created the thread (None when the thread is gone)."""
         try:

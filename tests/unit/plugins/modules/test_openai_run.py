@@ -327,3 +327,15 @@ def test_stream_false_and_wait_false_never_ask_for_a_stream(run_module, server):
     assert run_module(openai_run, wait=False, **RUN)[0] == 0
     creates = [json.loads(r.body) for r in server.sent if r.method == "POST"]
     assert [body.get("stream") for body in creates] == [None, None]
+
+
+def test_the_key_lookup_ignores_runs_of_other_threads_a_server_lists(run_module, server):
+    from ansible_collections.llmops.assistants.plugins.module_utils._runs import idempotency_value
+
+    key = idempotency_value("thread_1", {"assistant_id": "asst_1"})
+    stranger = run_object("completed", run_id="run_other", thread_id="thread_2", metadata={"ansible_idempotency_key": key})
+    server.add((200, page(stranger)), (200, run_object("queued")), (200, run_object("completed")), (200, page(MESSAGE)))
+    code, result = run_module(openai_run, **RUN)
+    assert code == 0, result
+    assert server.methods.count("POST") == 1
+    assert result["changed"] is True
