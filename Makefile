@@ -19,5 +19,13 @@ integration:
 clean:
 	rm -rf .build .venv tests/output
 
+# The module and role reference in docs/reference, rebuilt from the plugins' documentation (antsibull-docs).
+.PHONY: docs ecosystem
+docs: ; bash tools/docs/build.sh
+
+# Only the ecosystem stage of the test command (ansible-doc, docs, ansible-lint, galaxy-importer, changelog, EE).
+ecosystem:
+	STAGES=ecosystem $(RUN_TESTS)
+
 .PHONY: demo
 demo: ; bash tools/demo.sh

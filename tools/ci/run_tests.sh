@@ -7,11 +7,13 @@
 #   .build/ansible_collections/llmops/assistants  <- copy of the git-listed files (ansible-test
 #                                                   must run from such a path)
 #   ansible-test sanity / units / integration --venv --python X.Y, from the copy
+# and once, after the legs, the ecosystem stage (tools/ci/ecosystem.sh: ansible-doc, the docs/reference
+# staleness check, antsibull-docs lint, ansible-lint, galaxy-importer, antsibull-changelog, ansible-builder),
 # then prints one summary and exits non-zero if any stage failed.
 #
-# Knobs (environment): LEGS="2.19 2.21"  STAGES="sanity units integration"
+# Knobs (environment): LEGS="2.19 2.21"  STAGES="sanity units integration ecosystem"
 #   INTEGRATION_LEGS (default: LEGS)  FAIL_FAST=1 (stop at the first failed stage)
-#   STAGE_TIMEOUT_SANITY / _UNITS / _INTEGRATION (seconds)
+#   STAGE_TIMEOUT_SANITY / _UNITS / _INTEGRATION / _ECOSYSTEM (seconds)
 #   TOTAL_BUDGET (seconds, default 5100: CI stops a run at 5400): no stage may run past it
 #   INTEGRATION_DEADLINE (seconds, default 2700): integration of a second leg is skipped, loudly,
 #     when the run is already older than this (the first leg's integration always runs)
@@ -21,12 +23,13 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT" || exit 2
 
 LEGS="${LEGS:-2.19 2.21}"
-STAGES="${STAGES:-sanity units integration}"
+STAGES="${STAGES:-sanity units integration ecosystem}"
 INTEGRATION_LEGS="${INTEGRATION_LEGS:-$LEGS}"
 FAIL_FAST="${FAIL_FAST:-0}"
 STAGE_TIMEOUT_SANITY="${STAGE_TIMEOUT_SANITY:-1200}"
 STAGE_TIMEOUT_UNITS="${STAGE_TIMEOUT_UNITS:-900}"
 STAGE_TIMEOUT_INTEGRATION="${STAGE_TIMEOUT_INTEGRATION:-1800}"
+STAGE_TIMEOUT_ECOSYSTEM="${STAGE_TIMEOUT_ECOSYSTEM:-900}"
 TOTAL_BUDGET="${TOTAL_BUDGET:-5100}"
 INTEGRATION_DEADLINE="${INTEGRATION_DEADLINE:-2700}"
 INTEGRATION_RAN=0
@@ -299,6 +302,25 @@ stage_integration() {  # leg core pyver
     fi
 }
 
+# Once per run, not per leg: its tools live in .venv/ecosystem (pinned), whatever the legs' ansible-core.
+stage_ecosystem() {
+    local log="$LOGS/ecosystem.log" limit start rc passed failed note
+    start=$(date +%s)
+    limit=$(stage_limit "$STAGE_TIMEOUT_ECOSYSTEM")
+    run_logged "$ROOT" "$log" "$limit" bash "$ROOT/tools/ci/ecosystem.sh" "$COLL"
+    rc=$?
+    passed=$(grep -c '^PASS ' "$log")
+    failed=$(grep -c '^FAIL ' "$log")
+    note="$passed checks passed, $failed failed$(grep '^FAILED ecosystem' "$log" | sed 's/^FAILED ecosystem check(s)/:/')"
+    [ "$rc" = 124 ] && note="TIMEOUT after ${limit}s; $note"
+    if [ "$rc" = 0 ] && [ "$passed" -gt 0 ]; then
+        record all ecosystem PASS "$(($(date +%s) - start))" "$note" "$passed" 0 0
+    else
+        [ "$failed" = 0 ] && failed=1
+        record all ecosystem FAIL "$(($(date +%s) - start))" "$note" "$passed" "$failed" 0
+    fi
+}
+
 main() {
     local core want py pyver leg stage start
     rm -rf "$LOGS"
@@ -313,7 +335,10 @@ main() {
     fi
     record all assemble PASS "$(($(date +%s) - start))" "" 0 0 0
 
-    for core in $LEGS; do
+    # Only the ecosystem stage asked for: no leg needs its venv.
+    local legs=$LEGS
+    [ -z "$(echo " $STAGES " | sed 's/ ecosystem / /g' | tr -d ' ')" ] && legs=""
+    for core in $legs; do
         py=""
         pyver=""
         for want in $(leg_pythons "$core"); do
@@ -337,6 +362,7 @@ main() {
         for stage in $STAGES; do
             case $stage in
                 sanity | units) ;;
+                ecosystem) continue ;;
                 integration)
                     case " $INTEGRATION_LEGS " in *" $core "*) ;; *)
                         record "$leg" integration SKIP 0 "not run on this leg (INTEGRATION_LEGS=$INTEGRATION_LEGS)" 0 0 0
@@ -361,6 +387,16 @@ main() {
             PATH="$VENVS/core-$core/bin:$PATH" "stage_$stage" "$leg" "$core" "$pyver"
         done
     done
+
+    case " $STAGES " in *" ecosystem "*)
+        if [ "$(stage_limit 60)" -lt 60 ]; then
+            loud "ecosystem: NOT RUN, the run has used its TOTAL_BUDGET of ${TOTAL_BUDGET}s"
+            record all ecosystem FAIL 0 "NOT RUN: no time left in TOTAL_BUDGET=${TOTAL_BUDGET}s" 0 1 0
+        else
+            say "ecosystem checks (tools/ci/ecosystem.sh)"
+            stage_ecosystem
+        fi ;;
+    esac
 
     summary
     [ "$SUMMARY_FAILED" = 0 ]
