@@ -7,13 +7,19 @@
 For plugins/modules/<name>.py it writes OUT_DIR/<name>.yml: one play on localhost whose tasks are the
 EXAMPLES text as written (comments included), indented under ``tasks:``. The module is not imported:
 EXAMPLES is read from the file's syntax tree.
+
+The user guide's YAML code blocks that are tasks or plays (they start with ``- name:``) are written too, as
+OUT_DIR/<page>_<n>.yml: a play as it is, tasks inside a play like the EXAMPLES.
 """
 
 from __future__ import annotations
 
 import ast
 import os
+import re
 import sys
+
+CODE_BLOCK = re.compile(r"^\.\. code-block:: yaml\s*$")
 
 
 def examples_of(path: str) -> str:
@@ -25,11 +31,32 @@ def examples_of(path: str) -> str:
     raise ValueError(f"{path} has no EXAMPLES")
 
 
-def playbook(module: str, examples: str) -> str:
+def guide_blocks(path: str) -> list[str]:
+    """The YAML code blocks of an RST page that are tasks or plays, dedented."""
+    blocks = []
+    lines = open(path, encoding="utf-8").read().splitlines()
+    for number, line in enumerate(lines):
+        if not CODE_BLOCK.match(line):
+            continue
+        body = []
+        for following in lines[number + 1:]:
+            if following.strip() and not following.startswith(" "):
+                break
+            body.append(following)
+        indent = min(len(text) - len(text.lstrip()) for text in body if text.strip())
+        text = "\n".join(text[indent:] for text in body).strip("\n")
+        if text.startswith("- name:"):
+            blocks.append(text)
+    return blocks
+
+
+def playbook(what: str, examples: str) -> str:
+    if re.search(r"^  hosts:", examples, re.MULTILINE):
+        return "---\n" + examples.strip("\n") + "\n"
     tasks = "\n".join(("    " + line) if line.strip() else "" for line in examples.strip("\n").splitlines())
     return (
         "---\n"
-        f"- name: The EXAMPLES of llmops.assistants.{module}\n"
+        f"- name: The examples of {what}\n"
         "  hosts: localhost\n"
         "  gather_facts: false\n"
         "  tasks:\n"
@@ -47,8 +74,16 @@ def main(argv: list[str]) -> int:
     names = sorted(name[:-3] for name in os.listdir(modules_dir) if name.endswith(".py") and not name.startswith("_"))
     for name in names:
         with open(os.path.join(out_dir, f"{name}.yml"), "w", encoding="utf-8") as handle:
-            handle.write(playbook(name, examples_of(os.path.join(modules_dir, f"{name}.py"))))
-    print(f"wrote the EXAMPLES of {len(names)} modules to {out_dir}")
+            handle.write(playbook(f"llmops.assistants.{name}", examples_of(os.path.join(modules_dir, f"{name}.py"))))
+    guide_dir = os.path.join(collection_dir, "docs", "docsite", "rst")
+    pages = sorted(name for name in os.listdir(guide_dir) if name.endswith(".rst")) if os.path.isdir(guide_dir) else []
+    count = 0
+    for page in pages:
+        for number, block in enumerate(guide_blocks(os.path.join(guide_dir, page)), 1):
+            with open(os.path.join(out_dir, f"{page[:-4]}_{number}.yml"), "w", encoding="utf-8") as handle:
+                handle.write(playbook(f"the guide page {page}", block))
+            count += 1
+    print(f"wrote the EXAMPLES of {len(names)} modules and {count} code blocks of the guide to {out_dir}")
     return 0
 
 

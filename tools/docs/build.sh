@@ -35,6 +35,8 @@ mkdir -m 700 "$WORK/out"
         "$VENV/bin/antsibull-docs" collection --use-current --squash-hierarchy --fail-on-error \
         --output-format simplified-rst --no-add-antsibull-docs-version --dest-dir "$WORK/out" llmops.assistants
 )
+# antsibull-docs copies the user guide (docs/docsite/rst) to docsite/; link the index to the guide where it is.
+sed -i 's|<docsite/\([A-Za-z0-9_-]*\.rst\)>|<../docsite/rst/\1>|' "$WORK/out/index.rst"
 mkdir -p "$DEST"
 find "$DEST" -mindepth 1 -maxdepth 1 -name '*.rst' -delete
 cp "$WORK"/out/*.rst "$DEST"/
