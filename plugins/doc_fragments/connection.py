@@ -41,7 +41,7 @@ options:
   request_timeout:
     description:
       - Seconds to wait for one HTTP request (connect and read), between 0.1 and 3600.
-      - Waiting for a run is bounded separately by the run modules' C(wait_timeout).
+      - Waiting for a run is bounded separately by the run modules' O(llmops.assistants.openai_run#module:wait_timeout).
     type: float
     default: 60
   max_retries:

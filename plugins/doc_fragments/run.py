@@ -11,7 +11,7 @@ options:
   state:
     description:
       - V(present) makes sure the run exists (creating it when no run carries the task's idempotency key),
-        answers its tool calls when O(tool_outputs) is given, and waits for it when O(wait) is true.
+        answers its tool calls when O(tool_outputs) is given, and waits for it with O(wait=true).
       - V(absent) makes sure the run is not running any more. A queued, in_progress or requires_action run is
         cancelled (and waited for until V(cancelled) when O(wait) is true); a finished or missing run is left as
         it is and reported unchanged.
@@ -134,8 +134,8 @@ options:
   tool_outputs:
     description:
       - Answers to the tool calls of a run in V(requires_action), one dict per call with C(tool_call_id) (from
-        C(run.required_action) in the result) and C(output) (a string). They must answer exactly the calls the run asks for.
-      - After submitting them the module waits for the run again when O(wait) is true.
+        RV(llmops.assistants.openai_run#module:run.required_action) in the result) and C(output) (a string). They must answer exactly the calls the run asks for.
+      - After submitting them the module waits for the run again with O(wait=true).
       - Running the same task again when the run already has these outputs changes nothing.
     type: list
     elements: dict

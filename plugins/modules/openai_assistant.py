@@ -55,7 +55,7 @@ options:
     type: str
   tools:
     description:
-      - The tools of the assistant, replacing its current list. At most 20 here, although the API allows 128.
+      - The tools of the assistant, replacing its current list, at most 128.
       - Each item is a dict with C(type) (V(code_interpreter), V(file_search) or V(function)) and, for a function,
         C(function) with C(name) (matching C(^[a-zA-Z0-9_-]{1,64}$)), C(description), C(parameters) (a JSON Schema
         object as a dict or as a JSON string) and C(strict).

@@ -177,7 +177,7 @@ EXAMPLES = r"""
 RETURN = r"""
 run:
   description:
-    - The run as the API returns it, after waiting when O(wait) is true.
+    - The run as the API returns it, after waiting with O(wait=true).
     - V(null) in check mode when the run would be created, and with O(state=absent) when there is no run.
   returned: always
   type: dict

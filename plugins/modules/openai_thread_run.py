@@ -156,7 +156,7 @@ EXAMPLES = r"""
 RETURN = r"""
 run:
   description:
-    - The run as the API returns it, after waiting when O(wait) is true; the same fields as
+    - The run as the API returns it, after waiting with O(wait=true); the same fields as
       RV(llmops.assistants.openai_run#module:run).
     - V(null) in check mode when a thread and run would be created, and with O(state=absent) when there is no run.
   returned: always
