@@ -29,3 +29,6 @@ ecosystem:
 
 .PHONY: demo
 demo: ; bash tools/demo.sh
+
+.PHONY: bench
+bench: ; bash tools/bench/run.sh
