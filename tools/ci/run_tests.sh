@@ -99,7 +99,7 @@ summary() {
     if [ "$failed_stages" -gt 0 ]; then
         printf 'FAILED stage(s): %s\n' "$(for line in "${RESULTS[@]}"; do IFS='|' read -r leg stage status _ <<< "$line"; [ "$status" = FAIL ] && printf '%s/%s ' "$leg" "$stage"; done)"
     fi
-    echo 'the next line counts pytest tests (units) + sanity tests + integration targets over all legs; a stage that broke before its tests ran counts as 1 failed'
+    echo 'the next line counts pytest tests (units) + sanity tests + integration targets over all legs + ecosystem checks; a stage that broke before its tests ran counts as 1 failed'
     echo "all: $TOTAL_PASSED passed, $TOTAL_FAILED failed, $TOTAL_SKIPPED skipped"
     SUMMARY_FAILED=$failed_stages
 }
