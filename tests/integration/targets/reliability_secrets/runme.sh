@@ -4,6 +4,9 @@
 # server's output and its request log for the key: it must appear nowhere.
 set -eu
 export ANSIBLE_ROLES_PATH=..
+# ansible-core 2.21 no longer puts the module arguments (invocation) in results unless asked: ask, so that -vvv
+# prints them on every core, as 2.19 does. The search is only worth something if they are there.
+export ANSIBLE_INJECT_INVOCATION=true
 secret="sk-reliability-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 random_part=${secret#sk-reliability-}
 export RELIABILITY_SECRET="$secret"  # read by secrets.yml for the option and module_defaults cases
