@@ -134,7 +134,8 @@ options:
   tool_outputs:
     description:
       - Answers to the tool calls of a run in V(requires_action), one dict per call with C(tool_call_id) (from
-        RV(llmops.assistants.openai_run#module:run.required_action) in the result) and C(output) (a string). They must answer exactly the calls the run asks for.
+        RV(llmops.assistants.openai_run#module:run.required_action) in the result) and C(output) (a string).
+        They must answer exactly the calls the run asks for.
       - After submitting them the module waits for the run again with O(wait=true).
       - Running the same task again when the run already has these outputs changes nothing.
     type: list
