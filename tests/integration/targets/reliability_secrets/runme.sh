@@ -43,7 +43,7 @@ for root in ${ANSIBLE_COLLECTIONS_PATH//:/ }; do
     coll="$root/ansible_collections/llmops/assistants"
     if [ -d "$coll/tools/assistants_server" ]; then
         mkdir -p "$coll/tests/output/reliability"
-        tasks=$(grep -c '^TASK \[.*(key by ' "$out" || true)
+        tasks=$(grep -c 'Using module file .*/llmops/assistants/plugins/modules/' "$out" || true)
         printf '{\n  "target": "reliability_secrets",\n  "lines_scanned": %s,\n  "module_invocations_logged": %s,\n  "key_masked_in_logged_args": %s,\n  "key_tasks": %s,\n  "leaks_found": %s\n}\n' \
             "$lines" "$invocations" "$masked" "$tasks" "$leaks" > "$coll/tests/output/reliability/reliability_secrets.json"
         break
