@@ -46,7 +46,7 @@ PLAYBOOKS = HERE / "playbooks"
 API_KEY = "sk-bench-local-server-0123456789abcdef"  # the local server takes any key; long so no_log masks nothing else
 QUICK = os.environ.get("BENCH_QUICK") == "1"  # a short smoke run of every case, for working on this file
 
-# (sim seconds, repetitions); the 30 s runs are done once per client to keep the whole run near 10 minutes.
+# (sim seconds, repetitions); the 30 s runs are done once per client to keep the whole run near 15 minutes.
 WAIT_PLAN = [("1", 2), ("5", 1)] if QUICK else [("1", 5), ("5", 3), ("30", 1)]
 LIST_SIZES = [200, 1000] if QUICK else [1000, 10000]
 LIST_REPS = 1 if QUICK else 2  # openai_runs_info, the SDK and the bare client; the uri loop runs once

@@ -8,7 +8,7 @@
 #      one table and writes the same figures to benchmarks/results/bench-<time>.json (gitignored)
 #   4. the temporary directory removed (the servers are stopped by bench.py), whatever happened
 #
-# Takes about 10 minutes on 2 cores. Knobs (environment): BENCH_VENV (default .venv/bench), BENCH_PYTHON
+# Takes about 15 minutes on 2 cores (17.7 from a fresh clone while other jobs loaded the machine). Knobs (environment): BENCH_VENV (default .venv/bench), BENCH_PYTHON
 # (the Python to make it with; default python3, 3.11 or later), BENCH_QUICK=1 (a short smoke run),
 # BENCH_KEEP=1 (keep the temporary directory with the playbook and server logs).
 set -euo pipefail
