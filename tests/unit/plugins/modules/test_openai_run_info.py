@@ -8,20 +8,13 @@ from __future__ import annotations
 
 import json
 import typing as t
-from unittest import mock
 
 import pytest
 import requests
 
-from ansible.module_utils import basic
 from ansible_collections.llmops.assistants.plugins.modules import openai_run_info
+from ansible_collections.llmops.assistants.tests.unit.plugins.module_utils.conftest import module_args as patch_module_args
 from ansible_collections.llmops.assistants.tests.unit.plugins.module_utils.test_run_lookup import BASE, THREAD, FakeApi
-
-try:
-    from ansible.module_utils.testing import patch_module_args
-except ImportError:  # ansible-core < 2.19
-    def patch_module_args(args: dict[str, t.Any]) -> t.Any:
-        return mock.patch.object(basic, "_ANSIBLE_ARGS", json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode())
 
 
 @pytest.fixture
