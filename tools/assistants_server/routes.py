@@ -207,6 +207,25 @@ def get_message(call: Call) -> Result:
     return Result(call.store.message(call.params["thread_id"], call.params["message_id"]))
 
 
+def modify_message(call: Call) -> Result:
+    # Metadata only, allowed during a run: it changes nothing the run reads.
+    message = call.store.message(call.params["thread_id"], call.params["message_id"])
+    body = v.check_body(v.MODIFY_MESSAGE, call.body)
+    if "metadata" in body:
+        message["metadata"] = dict(body["metadata"] or {})
+    return Result(message)
+
+
+def delete_message(call: Call) -> Result:
+    thread_id, message_id = call.params["thread_id"], call.params["message_id"]
+    call.store.message(thread_id, message_id)
+    active = call.store.active_runs.get(thread_id)
+    if active:  # the conversation a run reads does not change under it, as for adding a message
+        raise bad_request(f"Can't delete messages from {thread_id} while a run {active} is active.")
+    call.store.delete_message(thread_id, message_id)
+    return Result({"id": message_id, "object": "thread.message.deleted", "deleted": True})
+
+
 # ---- runs --------------------------------------------------------------------------------------
 
 def _refuse_second_run(store: Store, thread_id: str) -> None:
@@ -312,6 +331,8 @@ ROUTES = [
     _route("GET", "/threads/{thread_id}/messages", list_messages),
     _route("POST", "/threads/{thread_id}/messages", create_message),
     _route("GET", "/threads/{thread_id}/messages/{message_id}", get_message),
+    _route("POST", "/threads/{thread_id}/messages/{message_id}", modify_message),
+    _route("DELETE", "/threads/{thread_id}/messages/{message_id}", delete_message),
     _route("GET", "/threads/{thread_id}/runs", list_runs),
     _route("POST", "/threads/{thread_id}/runs", create_run),
     _route("GET", "/threads/{thread_id}/runs/{run_id}", get_run),

@@ -117,6 +117,10 @@ class Store:
         self.active_runs.pop(thread_id, None)
         del self.threads[thread_id]
 
+    def delete_message(self, thread_id: str, message_id: str) -> None:
+        self.message(thread_id, message_id)
+        del self.messages[thread_id][message_id]
+
     def delete_assistant(self, assistant_id: str) -> None:
         self.assistant(assistant_id)
         del self.assistants[assistant_id]

@@ -305,6 +305,7 @@ CREATE_MESSAGE = obj({
     "attachments": array(ATTACHMENT, nullable=True),
     "metadata": metadata(),
 }, required=("role", "content"))
+MODIFY_MESSAGE = obj({"metadata": metadata()})
 
 _CODE_INTERPRETER_RESOURCES = obj({"file_ids": array(string(), max_items=20)})
 TOOL_RESOURCES = obj({
