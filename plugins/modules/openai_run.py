@@ -308,13 +308,13 @@ api_error:
   type: dict
 """
 
+from ansible_collections.llmops.assistants.plugins.module_utils._errors import OptionError
+from ansible_collections.llmops.assistants.plugins.module_utils._module import RunModule
 from ansible_collections.llmops.assistants.plugins.module_utils._options import (
-    OptionError,
-    check_reasoning_effort,
-    run_argument_spec,
+    REASONING_EFFORTS,
     RUN_MUTUALLY_EXCLUSIVE,
+    run_argument_spec,
 )
-from ansible_collections.llmops.assistants.plugins.module_utils._run_module import RunModule
 
 
 class OpenAIRun(RunModule):
@@ -323,7 +323,7 @@ class OpenAIRun(RunModule):
         "thread_id": {"type": "str", "required": True},
         "additional_instructions": {"type": "str"},
         "additional_messages": {"type": "list", "elements": "dict"},
-        "reasoning_effort": {"type": "str", "choices": ["none", "minimal", "low", "medium", "high", "xhigh", "max"]},
+        "reasoning_effort": {"type": "str", "choices": list(REASONING_EFFORTS)},
         "stream_for_tool": {"type": "bool", "default": False},
     }
     module_kwargs = {"mutually_exclusive": RUN_MUTUALLY_EXCLUSIVE}
@@ -336,7 +336,6 @@ class OpenAIRun(RunModule):
                 "stream_for_tool: only false is allowed; streaming tool use belongs to the Chat Completions API, "
                 "which the Assistants API does not have."
             )
-        check_reasoning_effort(self.params.get("reasoning_effort"))
 
     def run(self) -> dict:
         thread_id = self.params["thread_id"]

@@ -393,15 +393,8 @@ api_error:
 
 import typing as t
 
-from ansible_collections.llmops.assistants.plugins.module_utils._client import ApiError
-from ansible_collections.llmops.assistants.plugins.module_utils._module import AssistantsModule, TaskFailed
-from ansible_collections.llmops.assistants.plugins.module_utils._run_lookup import (
-    get_run,
-    not_found_message,
-    output_text,
-    run_messages,
-    run_steps,
-)
+from ansible_collections.llmops.assistants.plugins.module_utils._api import get_run, output_text, run_messages, run_steps_if_listed
+from ansible_collections.llmops.assistants.plugins.module_utils._module import AssistantsModule
 
 
 class RunInfo(AssistantsModule):
@@ -416,26 +409,12 @@ class RunInfo(AssistantsModule):
     def run(self) -> dict[str, t.Any]:
         thread_id: str = self.params["thread_id"]
         run_id: str = self.params["run_id"]
-        try:
-            run, _headers = get_run(self.client, thread_id, run_id)
-        except ApiError as exc:
-            if exc.status != 404:
-                raise
-            raise TaskFailed(
-                not_found_message(self.client, exc, thread_id, run_id), api_error=exc.to_dict(), thread_id=thread_id
-            ) from exc
+        run, _headers = get_run(self.client, thread_id, run_id, explain=True)
         result: dict[str, t.Any] = {"changed": False, "thread_id": thread_id, "run": run}
         if self.params["include_steps"]:
-            try:
-                run["steps"] = run_steps(self.client, thread_id, run_id)
-            except ApiError as exc:
-                # The run was just read, so a 404/405 here means the server has no run-steps endpoint.
-                if exc.status not in (404, 405):
-                    raise
-                self.module.warn(
-                    f"The server does not list run steps (GET {exc.path} answered HTTP {exc.status}), so run.steps is "
-                    "not returned; set include_steps to false to skip this request."
-                )
+            steps = run_steps_if_listed(self.client, thread_id, run_id, self.module.warn)
+            if steps is not None:
+                run["steps"] = steps
         if self.params["include_messages"]:
             result["messages"] = run_messages(self.client, thread_id, run_id)
             result["output_text"] = output_text(result["messages"])

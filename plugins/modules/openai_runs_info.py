@@ -277,10 +277,11 @@ api_error:
 
 import typing as t
 
-from ansible_collections.llmops.assistants.plugins.module_utils._client import ApiError
-from ansible_collections.llmops.assistants.plugins.module_utils._module import AssistantsModule, TaskFailed
-from ansible_collections.llmops.assistants.plugins.module_utils._options import RUN_STATUSES, OptionError, check_range
-from ansible_collections.llmops.assistants.plugins.module_utils._run_lookup import ORDERS, list_runs, not_found_message
+from ansible_collections.llmops.assistants.plugins.module_utils._api import ORDERS, list_runs, not_found
+from ansible_collections.llmops.assistants.plugins.module_utils._errors import ApiError, OptionError
+from ansible_collections.llmops.assistants.plugins.module_utils._module import AssistantsModule
+from ansible_collections.llmops.assistants.plugins.module_utils._options import check_range
+from ansible_collections.llmops.assistants.plugins.module_utils._run_engine import RUN_STATUSES
 
 DEFAULT_LIMIT = 20
 
@@ -323,9 +324,7 @@ class RunsInfo(AssistantsModule):
             if exc.status != 404:
                 raise
             cursor = params["after"] or params["before"]
-            raise TaskFailed(
-                not_found_message(self.client, exc, thread_id, cursor), api_error=exc.to_dict(), thread_id=thread_id
-            ) from exc
+            raise not_found(self.client, exc, thread_id, cursor) from exc
         return {"changed": False, "thread_id": thread_id, **listing}
 
 

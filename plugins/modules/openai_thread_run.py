@@ -196,20 +196,21 @@ api_error:
 
 import typing as t
 
-from ansible_collections.llmops.assistants.plugins.module_utils._client import ApiError
-from ansible_collections.llmops.assistants.plugins.module_utils._options import (
-    OptionError,
-    check_metadata,
-    run_argument_spec,
-    normalize_messages,
-    RUN_MUTUALLY_EXCLUSIVE,
-)
-from ansible_collections.llmops.assistants.plugins.module_utils._run_module import RunModule
-from ansible_collections.llmops.assistants.plugins.module_utils._runs import (
-    RUN_FIELDS,
+from ansible_collections.llmops.assistants.plugins.module_utils._api import find_thread
+from ansible_collections.llmops.assistants.plugins.module_utils._errors import OptionError
+from ansible_collections.llmops.assistants.plugins.module_utils._idempotency import (
     THREAD_OWNER,
     THREAD_OWNER_METADATA_KEY,
+    created_by_thread_run,
 )
+from ansible_collections.llmops.assistants.plugins.module_utils._module import RunModule
+from ansible_collections.llmops.assistants.plugins.module_utils._options import (
+    RUN_MUTUALLY_EXCLUSIVE,
+    check_metadata,
+    normalize_messages,
+    run_argument_spec,
+)
+from ansible_collections.llmops.assistants.plugins.module_utils._run_engine import RUN_FIELDS
 
 
 class OpenAIThreadRun(RunModule):
@@ -227,6 +228,7 @@ class OpenAIThreadRun(RunModule):
         "required_if": [("state", "absent", ("thread_id", "existing_thread_id"), True)],
     }
     id_options = ("thread_id", "existing_thread_id", "run_id", "assistant_id")
+    _thread_run_payload: dict[str, t.Any] | None = None
 
     @property
     def target_thread(self) -> str | None:
@@ -256,9 +258,12 @@ class OpenAIThreadRun(RunModule):
         return thread
 
     def thread_run_payload(self) -> dict[str, t.Any]:
-        payload = self.engine.build_payload(RUN_FIELDS + ("tool_resources",))
-        payload["thread"] = self.thread_payload()
-        return payload
+        """The request body for a new thread and its run; built (and so checked) once."""
+        if self._thread_run_payload is None:
+            payload = self.engine.build_payload(RUN_FIELDS + ("tool_resources",))
+            payload["thread"] = self.thread_payload()
+            self._thread_run_payload = payload
+        return self._thread_run_payload
 
     def run(self) -> dict[str, t.Any]:
         thread_id = self.target_thread
@@ -266,23 +271,20 @@ class OpenAIThreadRun(RunModule):
             return self.absent(thread_id)
         if thread_id is not None:
             return self.engine.present(thread_id)
-        return self.create_thread_and_run()
-
-    def create_thread_and_run(self) -> dict[str, t.Any]:
         return self.engine.create_thread_and_run(self.thread_run_payload())
 
     def absent(self, thread_id: str) -> dict[str, t.Any]:
         engine = self.engine
         owned = self.params.get("thread_id") is not None and self.created_here(thread_id)
         if owned is None:
-            result = engine.result(thread_id, None)
+            result = engine.unchanged(thread_id)
             result["thread_deleted"] = False
             return result
         if self.params.get("run_id") or not owned:
             self.check_run_identity()
             result = engine.absent(thread_id)
         else:
-            result = engine.cancel_and_report(thread_id, engine.newest_run(thread_id))
+            result = engine.cancel_newest(thread_id)
         result["thread_deleted"] = bool(owned)
         if owned:
             engine.changed = result["changed"] = True
@@ -292,13 +294,8 @@ class OpenAIThreadRun(RunModule):
 
     def created_here(self, thread_id: str) -> bool | None:
         """Whether this module created the thread (None when the thread is gone)."""
-        try:
-            thread = self.client.get("threads", thread_id).data
-        except ApiError as exc:
-            if exc.status == 404:
-                return None
-            raise
-        return (thread.get("metadata") or {}).get(THREAD_OWNER_METADATA_KEY) == THREAD_OWNER
+        thread = find_thread(self.client, thread_id)
+        return None if thread is None else created_by_thread_run(thread)
 
 
 def main() -> None:

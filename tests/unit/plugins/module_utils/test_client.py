@@ -20,13 +20,13 @@ import requests
 import yaml
 
 from ansible_collections.llmops.assistants.plugins.module_utils import _client
+from ansible_collections.llmops.assistants.plugins.module_utils._errors import ApiError
+from ansible_collections.llmops.assistants.plugins.module_utils._version import COLLECTION_VERSION
 from ansible_collections.llmops.assistants.plugins.module_utils._client import (
     BACKOFF_INITIAL,
     BACKOFF_MAX,
-    COLLECTION_VERSION,
     PAGE_SIZE_MAX,
     RETRY_AFTER_MAX,
-    ApiError,
     backoff_seconds,
     is_valid_id,
     path_of,
@@ -108,7 +108,7 @@ def test_user_agent_names_the_collection_and_its_version(make_client, server):
 
 def test_collection_version_constant_matches_galaxy_yml():
     galaxy = yaml.safe_load(GALAXY_YML.read_text(encoding="utf-8"))
-    assert COLLECTION_VERSION == str(galaxy["version"]), "bump COLLECTION_VERSION in _client.py with galaxy.yml"
+    assert COLLECTION_VERSION == str(galaxy["version"]), "bump COLLECTION_VERSION in _version.py with galaxy.yml"
 
 
 def test_no_authorization_header_without_a_key(make_client, server):

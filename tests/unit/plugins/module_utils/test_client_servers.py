@@ -13,7 +13,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from ansible_collections.llmops.assistants.plugins.module_utils._client import ApiError, EventStream
+from ansible_collections.llmops.assistants.plugins.module_utils._client import EventStream
+from ansible_collections.llmops.assistants.plugins.module_utils._errors import ApiError
 from ansible_collections.llmops.assistants.tests.unit.plugins.module_utils.conftest import API_KEY, make_response
 
 FOUNDRY = "https://myresource.services.ai.azure.com/api/projects/myproject"
@@ -182,7 +183,6 @@ def test_a_missing_endpoint_names_the_missing_capability(make_client, server, se
     server.add((status, body))
     with pytest.raises(ApiError) as caught:
         make_client().post(*segments)
-    assert caught.value.capability == capability
     assert f"the server does not support {capability} (it answered: " in str(caught.value)
     assert str(caught.value).startswith(f"POST /{'/'.join(segments)} failed (HTTP {status}")
 
@@ -191,7 +191,6 @@ def test_a_missing_steps_endpoint_is_named_too(make_client, server):
     server.add((404, {"detail": "Not Found"}))
     with pytest.raises(ApiError) as caught:
         list(make_client().items("threads", "thread_1", "runs", "run_1", "steps"))
-    assert caught.value.capability == "listing run steps"
     assert "does not support listing run steps (it answered: Not Found)" in str(caught.value)
 
 
@@ -203,7 +202,6 @@ def test_a_missing_object_on_an_optional_endpoint_is_not_a_missing_capability(ma
     server.add((404, {"error": {"message": message, "type": "invalid_request_error"}}))
     with pytest.raises(ApiError) as caught:
         make_client().post("threads", "thread_1", "runs", "run_1", "cancel")
-    assert caught.value.capability is None
     assert caught.value.message == message
 
 
@@ -211,12 +209,11 @@ def test_an_html_404_page_on_an_optional_endpoint_is_a_missing_capability(make_c
     server.add((404, "<html><head><title>404 Not Found</title></head><body>nginx</body></html>"))
     with pytest.raises(ApiError) as caught:
         list(make_client().items("threads", "thread_1", "runs", "run_1", "steps"))
-    assert caught.value.capability == "listing run steps"
+    assert "does not support listing run steps (it answered: the server answered with an HTML page" in str(caught.value)
 
 
 def test_a_404_elsewhere_is_not_a_missing_capability(make_client, server):
     server.add((404, {"detail": "Not Found"}))
     with pytest.raises(ApiError) as caught:
         make_client().get("threads", "thread_1", "runs", "run_1")
-    assert caught.value.capability is None
     assert caught.value.message == "Not Found"

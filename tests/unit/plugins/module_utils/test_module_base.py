@@ -12,7 +12,8 @@ import pytest
 
 from ansible_collections.llmops.assistants.plugins.module_utils import _module
 from ansible_collections.llmops.assistants.plugins.module_utils._client import Client
-from ansible_collections.llmops.assistants.plugins.module_utils._module import AssistantsModule, TaskFailed
+from ansible_collections.llmops.assistants.plugins.module_utils._errors import TaskFailed
+from ansible_collections.llmops.assistants.plugins.module_utils._module import AssistantsModule
 from ansible_collections.llmops.assistants.tests.unit.plugins.module_utils.conftest import (
     API_KEY,
     module_args,

@@ -13,9 +13,9 @@ import json
 import pytest
 import requests
 
-from ansible_collections.llmops.assistants.plugins.module_utils import _module, _run_module
+from ansible_collections.llmops.assistants.plugins.module_utils import _module
 from ansible_collections.llmops.assistants.plugins.module_utils._client import Client
-from ansible_collections.llmops.assistants.plugins.module_utils._runs import RunEngine
+from ansible_collections.llmops.assistants.plugins.module_utils._run_engine import RunEngine
 from ansible_collections.llmops.assistants.plugins.modules import openai_run, openai_thread_run
 from ansible_collections.llmops.assistants.tests.unit.plugins.module_utils.conftest import (
     API_KEY,
@@ -62,7 +62,7 @@ def clock() -> FakeClock:
 def run_module(monkeypatch, capsys, server, clock):
     """run_module(module, **options) -> (exit code, result); HTTP goes to the scripted server, time to the fake clock."""
     monkeypatch.setattr(_module, "Client", functools.partial(Client, session=session_for(server), sleep=clock.sleep, clock=clock))
-    monkeypatch.setattr(_run_module, "RunEngine", functools.partial(RunEngine, clock=clock, sleep=clock.sleep))
+    monkeypatch.setattr(_module, "RunEngine", functools.partial(RunEngine, clock=clock, sleep=clock.sleep))
 
     def runner(module, **options):
         args = {"api_key": API_KEY, "api_base": API_BASE, **options}
@@ -330,7 +330,7 @@ def test_stream_false_and_wait_false_never_ask_for_a_stream(run_module, server):
 
 
 def test_the_key_lookup_ignores_runs_of_other_threads_a_server_lists(run_module, server):
-    from ansible_collections.llmops.assistants.plugins.module_utils._runs import idempotency_value
+    from ansible_collections.llmops.assistants.plugins.module_utils._idempotency import idempotency_value
 
     key = idempotency_value("thread_1", {"assistant_id": "asst_1"})
     stranger = run_object("completed", run_id="run_other", thread_id="thread_2", metadata={"ansible_idempotency_key": key})

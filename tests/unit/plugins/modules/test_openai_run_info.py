@@ -14,7 +14,7 @@ import requests
 
 from ansible_collections.llmops.assistants.plugins.modules import openai_run_info
 from ansible_collections.llmops.assistants.tests.unit.plugins.module_utils.conftest import module_args as patch_module_args
-from ansible_collections.llmops.assistants.tests.unit.plugins.module_utils.test_run_lookup import BASE, THREAD, FakeApi
+from ansible_collections.llmops.assistants.tests.unit.plugins.module_utils.test_api import BASE, THREAD, FakeApi
 
 
 @pytest.fixture

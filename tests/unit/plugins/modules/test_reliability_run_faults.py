@@ -17,9 +17,10 @@ import json
 import pytest
 import requests
 
-from ansible_collections.llmops.assistants.plugins.module_utils import _module, _run_module
+from ansible_collections.llmops.assistants.plugins.module_utils import _module
 from ansible_collections.llmops.assistants.plugins.module_utils._client import Client
-from ansible_collections.llmops.assistants.plugins.module_utils._runs import IDEMPOTENCY_METADATA_KEY, POLL_FIRST, RunEngine
+from ansible_collections.llmops.assistants.plugins.module_utils._idempotency import IDEMPOTENCY_METADATA_KEY
+from ansible_collections.llmops.assistants.plugins.module_utils._run_engine import POLL_FIRST, RunEngine
 from ansible_collections.llmops.assistants.plugins.modules import openai_run, openai_thread_run
 from ansible_collections.llmops.assistants.tests.unit.plugins.module_utils.conftest import (
     FakeClock,
@@ -107,7 +108,7 @@ def run_module(monkeypatch, capsys, server, clock):
     session = requests.Session()
     session.mount("https://", server)
     monkeypatch.setattr(_module, "Client", functools.partial(Client, session=session, sleep=clock.sleep, clock=clock))
-    monkeypatch.setattr(_run_module, "RunEngine", functools.partial(RunEngine, clock=clock, sleep=clock.sleep))
+    monkeypatch.setattr(_module, "RunEngine", functools.partial(RunEngine, clock=clock, sleep=clock.sleep))
 
     def runner(module, **options):
         with module_args({"api_key": API_KEY, "api_base": API_BASE, **options}):

@@ -19,11 +19,11 @@ import pytest
 import requests
 from requests.adapters import BaseAdapter
 
-from ansible_collections.llmops.assistants.plugins.module_utils._client import ApiError, Client
-from ansible_collections.llmops.assistants.plugins.module_utils._run_lookup import (
+from ansible_collections.llmops.assistants.plugins.module_utils._client import Client
+from ansible_collections.llmops.assistants.plugins.module_utils._errors import TaskFailed
+from ansible_collections.llmops.assistants.plugins.module_utils._api import (
     get_run,
     list_runs,
-    not_found_message,
     output_text,
     run_messages,
     run_steps,
@@ -323,17 +323,17 @@ def test_output_text_keeps_only_text_parts() -> None:
 
 def test_not_found_names_the_missing_thread(api: FakeApi) -> None:
     client = client_for(api)
-    with pytest.raises(ApiError) as caught:
-        get_run(client, "thread_gone", "run_x")
-    message = not_found_message(client, caught.value, "thread_gone", "run_x")
+    with pytest.raises(TaskFailed) as caught:
+        get_run(client, "thread_gone", "run_x", explain=True)
+    message = caught.value.message
     assert message.startswith("Thread thread_gone was not found")
 
 
 def test_not_found_names_the_missing_run(api: FakeApi) -> None:
     api.add_runs(THREAD, ["completed"])
     client = client_for(api)
-    with pytest.raises(ApiError) as caught:
-        get_run(client, THREAD, "run_missing")
-    message = not_found_message(client, caught.value, THREAD, "run_missing")
+    with pytest.raises(TaskFailed) as caught:
+        get_run(client, THREAD, "run_missing", explain=True)
+    message = caught.value.message
     assert message.startswith(f"Run run_missing was not found on thread {THREAD}")
     assert "No run found with id 'run_missing'" in message
