@@ -22,7 +22,7 @@ from ansible_collections.llmops.assistants.plugins.module_utils._auth import (
 )
 from ansible_collections.llmops.assistants.plugins.module_utils._errors import ApiError
 from ansible_collections.llmops.assistants.plugins.module_utils._options import OptionError, check_connection, connection_argument_spec
-from ansible_collections.llmops.assistants.tests.unit.plugins.module_utils.conftest import API_KEY, module_args
+from ansible_collections.llmops.assistants.tests.unit.plugins.fakes import API_KEY, module_args
 
 FOUNDRY = "https://myresource.services.ai.azure.com/api/projects/myproject"
 TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.payload-4f1c9e0b.signature"

@@ -32,7 +32,7 @@ from ansible_collections.llmops.assistants.plugins.module_utils._client import (
     path_of,
     retry_after_seconds,
 )
-from ansible_collections.llmops.assistants.tests.unit.plugins.module_utils.conftest import (
+from ansible_collections.llmops.assistants.tests.unit.plugins.fakes import (
     API_BASE,
     API_KEY,
     connect_timeout,

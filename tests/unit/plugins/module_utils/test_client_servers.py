@@ -15,7 +15,7 @@ import pytest
 
 from ansible_collections.llmops.assistants.plugins.module_utils._client import EventStream
 from ansible_collections.llmops.assistants.plugins.module_utils._errors import ApiError
-from ansible_collections.llmops.assistants.tests.unit.plugins.module_utils.conftest import API_KEY, make_response
+from ansible_collections.llmops.assistants.tests.unit.plugins.fakes import API_KEY, make_response
 
 FOUNDRY = "https://myresource.services.ai.azure.com/api/projects/myproject"
 TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.payload-4f1c9e0b.signature"
