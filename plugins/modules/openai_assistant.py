@@ -107,6 +107,9 @@ attributes:
   diff_mode:
     support: full
     details: Shows the assistant's managed settings (the options above, without the connection) before and after.
+  idempotent:
+    support: full
+    details: The assistant is found by O(assistant_id) or O(name), and only settings that differ are sent.
 notes:
   - Settings the server fills in by itself (such as a function tool's C(strict), or C(file_search) ranking options)
     do not count as differences; O(metadata) and a function's C(parameters) are compared exactly.
@@ -121,7 +124,7 @@ seealso:
 """
 
 EXAMPLES = r"""
-# The assistant of the Terraform runs example (openai_assistant.example_assistant)
+# Creates the assistant named below, or updates the one with that name to these settings; a second run changes nothing.
 - name: Make sure the example assistant exists
   llmops.assistants.openai_assistant:
     name: Example Run Assistant

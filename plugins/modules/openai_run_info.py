@@ -56,7 +56,7 @@ seealso:
 """
 
 EXAMPLES = r"""
-# Terraform openai_run data source, example "Example Usage": look up a run and output its status, usage and completion time.
+# Reads a run and shows its status, token usage and completion time.
 - name: Look up a run
   llmops.assistants.openai_run_info:
     thread_id: thread_abc123
@@ -70,8 +70,7 @@ EXAMPLES = r"""
       run_usage: "{{ example.run.usage }}"
       run_completed_at: "{{ example.run.completed_at }}"
 
-# Terraform openai_run data source, example "Using with Resources": details of a run started with llmops.assistants.openai_run.
-# Tasks run in order, so nothing like depends_on is needed.
+# Reads the details of a run an earlier task started with llmops.assistants.openai_run.
 - name: Start a run
   llmops.assistants.openai_run:
     thread_id: "{{ my_thread_id }}"
@@ -90,7 +89,7 @@ EXAMPLES = r"""
       detailed_status: "{{ details.run.status }}"
       steps_information: "{{ details.run.steps }}"
 
-# Terraform openai_run data source, example "Accessing Run Steps": the id, type, status and details of each step.
+# Reads a run with its steps, and shows the id, type, status and details of each.
 - name: Look up a run with its steps
   llmops.assistants.openai_run_info:
     thread_id: thread_abc123
@@ -113,7 +112,7 @@ EXAMPLES = r"""
     msg: "{{ (with_steps.run.steps[0].details | from_json).tool_calls | default([]) }}"
   when: with_steps.run.steps | length > 0
 
-# Beyond the Terraform examples: the run's answer, and a quick status check without the steps.
+# Reads the answer the run wrote; then polls a run until it ends, reading only the run (no steps).
 - name: Read the answer the run wrote
   llmops.assistants.openai_run_info:
     thread_id: thread_abc123

@@ -87,6 +87,12 @@ attributes:
   diff_mode:
     support: full
     details: Shows the thread's metadata and tool resources (and, for a new thread, its messages) before and after.
+  idempotent:
+    support: partial
+    details:
+      - With O(thread_id), the thread is compared and only O(metadata) and O(tool_resources) that differ are sent.
+      - Without O(thread_id), every run creates a new thread, because the API cannot list threads to find one
+        made earlier; give later runs the RV(thread_id) of the first.
 notes:
   - A create whose answer was lost (a timeout or a dropped connection after the server may have made the thread) is
     not sent again, since the thread could not be found to check; the task fails and says so. Creates refused

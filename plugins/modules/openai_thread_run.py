@@ -84,13 +84,20 @@ attributes:
   diff_mode:
     support: full
     details: Shows the run's status and metadata before and after.
+  idempotent:
+    support: partial
+    details:
+      - With O(existing_thread_id) (or O(thread_id)), the run is found again by its idempotency key, as
+        M(llmops.assistants.openai_run) does.
+      - Without O(thread_id), O(existing_thread_id) and O(run_id), every run creates a new thread and a run on it,
+        because the API cannot list threads to find one made earlier (see O(thread)).
 seealso:
   - module: llmops.assistants.openai_run
   - module: llmops.assistants.openai_run_info
 """
 
 EXAMPLES = r"""
-# The thread run of the Terraform example (openai_thread_run.example)
+# Creates a new thread with a first message and runs the assistant on it, in one request.
 - name: Create a thread and run the assistant on it, in one call
   llmops.assistants.openai_thread_run:
     assistant_id: asst_abc123
@@ -104,7 +111,7 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: "{{ combined_thread_run.output_text }} (thread {{ combined_thread_run.thread_id }})"
 
-# The full openai_thread_run example of the Terraform provider
+# Creates a thread whose second message attaches a file for file_search, and overrides the run's tools and sampling.
 - name: Ask an expert with tools, a file attachment and overrides
   llmops.assistants.openai_thread_run:
     assistant_id: "{{ expert.assistant_id }}"
@@ -130,7 +137,7 @@ EXAMPLES = r"""
     temperature: 0.7
     max_completion_tokens: 1024
 
-# The "on_existing" example of the Terraform provider
+# Runs the assistant on a thread that already exists, with instructions and a model for this run only.
 - name: Run on an existing thread
   llmops.assistants.openai_thread_run:
     assistant_id: "{{ expert.assistant_id }}"
