@@ -118,7 +118,11 @@ class RunModule(AssistantsModule):
             self.check_run_identity()
         if not params.get("run_id"):
             # Builds the request body once, so every tool, message and format is checked before any request.
-            self.engine.run_payload()
+            self.request_body()
+
+    def request_body(self) -> dict[str, t.Any]:
+        """The body of the run this task would create; openai_thread_run's differs for a new thread."""
+        return self.engine.run_payload()
 
     def run_id_needed_for_absent(self) -> bool:
         return True

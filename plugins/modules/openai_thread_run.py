@@ -245,8 +245,9 @@ class OpenAIThreadRun(RunModule):
         if self.params.get("run_id") and not self.target_thread:
             raise OptionError("run_id needs thread_id (or existing_thread_id): a run is found on its thread.")
         super().validate()
-        if self.target_thread is None:
-            self.thread_run_payload()
+
+    def request_body(self) -> dict[str, t.Any]:
+        return self.engine.run_payload() if self.target_thread is not None else self.thread_run_payload()
 
     def run_id_needed_for_absent(self) -> bool:
         # With thread_id, a thread this module created is found and emptied without naming its run.

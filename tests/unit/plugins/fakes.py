@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import typing as t
 from unittest import mock
 from urllib.parse import parse_qs, parse_qsl, urlsplit
@@ -278,3 +279,11 @@ def body_of(server: ScriptedAdapter, index: int) -> dict[str, t.Any]:
 
 def query_of(server: ScriptedAdapter, index: int) -> dict[str, str]:
     return dict(parse_qsl(urlsplit(server.sent[index].url).query))
+
+
+def use_netrc(tmp_path: t.Any, monkeypatch: t.Any, text: str) -> None:
+    """Give requests a netrc file (as ~/.netrc would be), readable by its owner only, as netrc demands."""
+    netrc = tmp_path / "netrc"
+    netrc.write_text(text, encoding="utf-8")
+    os.chmod(netrc, 0o600)
+    monkeypatch.setenv("NETRC", str(netrc))

@@ -10,7 +10,6 @@ the fake clock (nothing sleeps; the delays the client asked for are asserted ins
 from __future__ import annotations
 
 import json
-import os
 import time
 from email.utils import formatdate
 from pathlib import Path
@@ -42,6 +41,7 @@ from ansible_collections.llmops.assistants.tests.unit.plugins.fakes import (
     name_not_resolved,
     read_timeout,
     tls_failure,
+    use_netrc,
 )
 
 GALAXY_YML = Path(__file__).resolve().parents[4] / "galaxy.yml"
@@ -121,10 +121,7 @@ def test_a_netrc_entry_for_the_host_does_not_replace_the_bearer_key(make_client,
     # requests applies ~/.netrc (or $NETRC) to any request that has no `auth`, overwriting an
     # Authorization header set on the session: a netrc line for the API host (or a `default`
     # line) would silently swap the API key for Basic credentials.
-    netrc = tmp_path / "netrc"
-    netrc.write_text("machine api.example.test login someone password hunter2\n", encoding="utf-8")
-    os.chmod(netrc, 0o600)
-    monkeypatch.setenv("NETRC", str(netrc))
+    use_netrc(tmp_path, monkeypatch, "machine api.example.test login someone password hunter2\n")
     server.add((200, THREAD))
     make_client().get("threads", "thread_1")
     assert server.sent[0].headers["Authorization"] == f"Bearer {API_KEY}"

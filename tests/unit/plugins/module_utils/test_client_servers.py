@@ -8,14 +8,13 @@ named as missing capabilities). Scripted adapter, no network."""
 from __future__ import annotations
 
 import io
-import os
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
 from ansible_collections.llmops.assistants.plugins.module_utils._client import EventStream
 from ansible_collections.llmops.assistants.plugins.module_utils._errors import ApiError
-from ansible_collections.llmops.assistants.tests.unit.plugins.fakes import API_KEY, make_response
+from ansible_collections.llmops.assistants.tests.unit.plugins.fakes import API_KEY, make_response, use_netrc
 
 FOUNDRY = "https://myresource.services.ai.azure.com/api/projects/myproject"
 TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.payload-4f1c9e0b.signature"
@@ -94,10 +93,7 @@ def test_auth_type_api_key_sends_the_key_in_the_api_key_header(make_client, serv
 
 
 def test_auth_type_none_sends_no_credentials_not_even_from_netrc(make_client, server, tmp_path, monkeypatch):
-    netrc = tmp_path / "netrc"
-    netrc.write_text("machine api.example.test login someone password hunter2\n", encoding="utf-8")
-    os.chmod(netrc, 0o600)
-    monkeypatch.setenv("NETRC", str(netrc))
+    use_netrc(tmp_path, monkeypatch, "machine api.example.test login someone password hunter2\n")
     server.add((200, RUN))
     make_client(auth_type="none").get("threads", "thread_1")
     assert "Authorization" not in server.sent[0].headers

@@ -8,13 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.llmops.assistants.plugins.module_utils import _module
 from ansible_collections.llmops.assistants.plugins.module_utils._errors import TaskFailed
 from ansible_collections.llmops.assistants.plugins.module_utils._module import AssistantsModule
-from ansible_collections.llmops.assistants.tests.unit.plugins.fakes import (
-    API_KEY,
-    module_args,
-)
+from ansible_collections.llmops.assistants.tests.unit.plugins.fakes import API_KEY
 
 API_BASE = "https://assistants.example.test/v1"
 THREAD = {"id": "thread_1", "object": "thread", "created_at": 1700000000, "metadata": {}}
@@ -117,7 +113,7 @@ def test_out_of_range_max_retries_fails_before_any_request(run_module, server):
 
 def test_api_error_fails_with_msg_and_api_error(run_module, server):
     server.add((404, {"error": {"message": "No thread found with id 'thread_1'.", "type": "invalid_request_error",
-                               "code": None, "param": None}}))
+                                "code": None, "param": None}}))
     code, result, _out = run_module(ThreadInfo, **task())
     assert code == 1
     assert result["failed"] is True
@@ -134,7 +130,7 @@ def test_api_error_fails_with_msg_and_api_error(run_module, server):
 
 def test_api_key_never_appears_in_the_output_of_a_failed_task(run_module, server):
     server.add((401, {"error": {"message": f"Incorrect API key provided: {API_KEY}.", "type": "invalid_request_error",
-                               "code": "invalid_api_key", "param": None}}))
+                                "code": "invalid_api_key", "param": None}}))
     code, result, out = run_module(ThreadInfo, **task())
     assert code == 1
     assert "Incorrect API key provided" in result["msg"]

@@ -14,7 +14,6 @@ import pytest
 
 from ansible_collections.llmops.assistants.plugins.modules import openai_assistant
 from ansible_collections.llmops.assistants.tests.unit.plugins.fakes import (
-    API_KEY,
     body_of,
     connection_reset,
     query_of,

@@ -10,10 +10,9 @@ import json
 import typing as t
 
 import pytest
-import requests
 
 from ansible_collections.llmops.assistants.plugins.modules import openai_run_info
-from ansible_collections.llmops.assistants.tests.unit.plugins.fakes import FAKE_API_BASE, FakeApi
+from ansible_collections.llmops.assistants.tests.unit.plugins.fakes import FakeApi
 
 THREAD = "thread_t1"
 
@@ -39,11 +38,6 @@ def api() -> FakeApi:
 def server(api: FakeApi) -> FakeApi:
     """The fake API answers every request the module makes."""
     return api
-
-
-@pytest.fixture
-def task_defaults():
-    return {"api_base": FAKE_API_BASE, "api_key": "sk-test", "max_retries": 0}
 
 
 def test_returns_the_run_with_every_step(api: FakeApi, run_module) -> None:

@@ -9,10 +9,9 @@ from __future__ import annotations
 import typing as t
 
 import pytest
-import requests
 
 from ansible_collections.llmops.assistants.plugins.modules import openai_runs_info
-from ansible_collections.llmops.assistants.tests.unit.plugins.fakes import FAKE_API_BASE, FakeApi
+from ansible_collections.llmops.assistants.tests.unit.plugins.fakes import FakeApi
 
 THREAD = "thread_t1"
 
@@ -29,11 +28,6 @@ def api() -> FakeApi:
 def server(api: FakeApi) -> FakeApi:
     """The fake API answers every request the module makes."""
     return api
-
-
-@pytest.fixture
-def task_defaults():
-    return {"api_base": FAKE_API_BASE, "api_key": "sk-test", "max_retries": 0}
 
 
 def ids(result: dict[str, t.Any]) -> list[str]:

@@ -160,7 +160,7 @@ def test_a_tool_output_submit_dropped_after_it_applied_is_found_by_the_run_statu
         "submit_tool_outputs": {"tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]}})
     server.add((200, calling), connection_reset(), (200, run_object("queued")), (200, run_object("completed")), (200, page(MESSAGE)))
     code, result, _out = run_module(openai_run, run_id="run_1", thread_id="thread_1", stream=False,
-                              tool_outputs=[{"tool_call_id": "call_1", "output": "sunny"}])
+                                    tool_outputs=[{"tool_call_id": "call_1", "output": "sunny"}])
     assert code == 0, result
     assert [request.url.rsplit("/", 1)[-1] for request in posts(server)] == ["submit_tool_outputs"]
     assert result["run"]["status"] == "completed"

@@ -7,13 +7,12 @@ and the required actions a run may stop at (tool outputs, Azure's tool approvals
 
 from __future__ import annotations
 
-import json
 import types
 
 import pytest
 
 from ansible.module_utils.common import warnings as ansible_warnings
-from ansible_collections.llmops.assistants.plugins.module_utils import _auth, _module
+from ansible_collections.llmops.assistants.plugins.module_utils import _auth
 from ansible_collections.llmops.assistants.plugins.modules import openai_run, openai_run_info
 from ansible_collections.llmops.assistants.tests.unit.plugins.fakes import (
     API_KEY,
