@@ -13,6 +13,10 @@ attributes:
     description: Can run in check mode and return a changed status prediction without modifying anything.
   diff_mode:
     description: Will return details on what has changed (or would change in check mode), when in diff mode.
+  idempotent:
+    description:
+      - When run twice in a row outside check mode, with the same arguments, the second invocation indicates no change.
+      - This assumes that the system controlled/queried by the module has not changed in a relevant way.
   action_group:
     description: Use C(group/llmops.assistants.openai) in C(module_defaults) to set defaults for this module.
     support: full
@@ -32,6 +36,12 @@ attributes:
     description: Will return details on what has changed (or would change in check mode), when in diff mode.
     support: N/A
     details: This module only reads.
+  idempotent:
+    description:
+      - When run twice in a row outside check mode, with the same arguments, the second invocation indicates no change.
+      - This assumes that the system controlled/queried by the module has not changed in a relevant way.
+    support: full
+    details: This module only reads, so it never reports a change.
   action_group:
     description: Use C(group/llmops.assistants.openai) in C(module_defaults) to set defaults for this module.
     support: full

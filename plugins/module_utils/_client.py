@@ -1,10 +1,12 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The one HTTP client of the collection.
+"""The one HTTP client of the collection: session, headers, retry on 429/5xx with backoff, safe creates, paging.
 
 Private to llmops.assistants: not a public API, it may change in any release.
-Session, headers, retries with backoff, the API error type and the cursor pager live here, once.
+Every request goes through Client.request; every retry (of a request, and of the lookup after a create that may
+have been applied) waits in Client._pause_before_retry. The event stream of a streamed create is EventStream;
+the run engine reads it (_run_engine.RunEngine.wait_on_stream). Which credential is sent is decided in _auth.
 """
 
 from __future__ import annotations
@@ -17,6 +19,10 @@ import traceback
 import typing as t
 from urllib.parse import quote, urlsplit
 
+from ._auth import credential
+from ._errors import ApiError
+from ._version import USER_AGENT
+
 REQUESTS_IMPORT_ERROR: str | None
 try:
     import requests
@@ -26,8 +32,6 @@ except ImportError:  # pragma: no cover - exercised by the import sanity test
 else:
     REQUESTS_IMPORT_ERROR = None
 
-COLLECTION_VERSION = "0.1.0"
-USER_AGENT = f"llmops.assistants/{COLLECTION_VERSION} (Ansible collection)"
 DEFAULT_API_BASE = "https://api.openai.com/v1"
 RETIRED_NOTE = (
     "OpenAI retired its hosted Assistants API on 2026-08-26: point api_base (or OPENAI_BASE_URL) "
@@ -45,8 +49,6 @@ RETRY_AFTER_MAX = 60.0
 PAGE_SIZE_MAX = 100
 _ID_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,255}$")
 
-
-AUTH_HEADERS = {"bearer": ("Authorization", "Bearer "), "api-key": ("api-key", "")}
 # The last path segment of endpoints that some Assistants-compatible servers leave out, as users would name them.
 OPTIONAL_ENDPOINTS = {"cancel": "cancelling runs", "steps": "listing run steps", "submit_tool_outputs": "submitting tool outputs"}
 # What servers say for a path they have no route for (FastAPI/Starlette, Express, Go, the local server); any other
@@ -69,60 +71,6 @@ if requests is not None:
             if self._header and self._value is not None:
                 request.headers[self._header] = f"{self._prefix}{self._value()}"
             return request
-
-
-class ApiError(Exception):
-    """A request failed: HTTP status, the API's own error fields, and what was asked."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        method: str = "",
-        path: str = "",
-        status: int | None = None,
-        error_type: str | None = None,
-        code: str | None = None,
-        param: str | None = None,
-        transient: bool = False,
-        maybe_applied: bool = False,
-        still_pending: bool = False,
-        retry_after: float | None = None,
-        capability: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.method = method
-        self.path = path
-        self.status = status
-        self.error_type = error_type
-        self.code = code
-        self.param = param
-        self.transient = transient
-        self.maybe_applied = maybe_applied
-        # No answer came in time: the server may still be working on the request and apply it later.
-        self.still_pending = still_pending
-        self.retry_after = retry_after
-        # What the server lacks when it has no such endpoint (404/405), e.g. "listing run steps"; else None.
-        self.capability = capability
-
-    def __str__(self) -> str:
-        where = f"{self.method} {self.path}".strip()
-        status = f"HTTP {self.status}" if self.status is not None else "no response"
-        kind = "/".join(str(part) for part in (self.error_type, self.code) if part)
-        detail = f"{status}, {kind}" if kind else status
-        return f"{where} failed ({detail}): {self.message}" if where else f"{self.message} ({detail})"
-
-    def to_dict(self) -> dict[str, t.Any]:
-        return {
-            "status": self.status,
-            "type": self.error_type,
-            "code": self.code,
-            "param": self.param,
-            "message": self.message,
-            "method": self.method,
-            "path": self.path,
-        }
 
 
 class ApiResponse(t.NamedTuple):
@@ -306,22 +254,13 @@ class Client:
         self._on_retry = on_retry
         self.session = session if session is not None else requests.Session()
         self.session.headers.update(self._headers(organization, project, send_beta_header))
-        self.session.auth = self._credential_auth(auth_type, api_key, azure_ad_token, token_provider)
+        self.session.auth = self._credential_auth(credential(auth_type, api_key, azure_ad_token, token_provider))
 
-    def _credential_auth(
-        self, auth_type: str, api_key: str | None, azure_ad_token: str | None, token_provider: t.Callable[[], str] | None
-    ) -> t.Any:
-        """bearer: azure_ad_token, else api_key, else the token provider; api-key: api_key; none: nothing."""
-        if auth_type == "none":
-            return _CredentialAuth(None, "", None)
-        if auth_type not in AUTH_HEADERS:
-            raise ValueError(f"unknown auth_type {auth_type!r}")
-        header, prefix = AUTH_HEADERS[auth_type]
-        secret = api_key if auth_type == "api-key" else (azure_ad_token or api_key)
-        if secret:
-            return _CredentialAuth(header, prefix, lambda: secret)
-        if auth_type == "bearer" and token_provider is not None:
-            return _CredentialAuth(header, prefix, lambda: self._remember_secret(token_provider()))
+    def _credential_auth(self, sent: t.Any) -> t.Any:
+        if sent.secret:
+            return _CredentialAuth(sent.header, sent.prefix, lambda: sent.secret)
+        if sent.provider is not None:
+            return _CredentialAuth(sent.header, sent.prefix, lambda: self._remember_secret(sent.provider()))
         return _CredentialAuth(None, "", None)
 
     def _remember_secret(self, secret: str) -> str:
@@ -421,17 +360,7 @@ class Client:
                         "has caught up: a create that was applied is then found"
                     )
                     raise error
-            if not error.transient or attempt >= self.max_retries:
-                if attempt:
-                    error.message = f"{error.message} (gave up after {attempt + 1} attempts; max_retries is {self.max_retries})"
-                raise error
-            delay = error.retry_after if error.retry_after is not None else backoff_seconds(attempt)
-            if deadline is not None and self._clock() + delay > deadline:
-                error.message = f"{error.message} (no time left before the deadline to retry)"
-                raise error
-            if self._on_retry:
-                self._on_retry(f"{method} {path}: {error.message}; retrying in {delay:.1f}s")
-            self._sleep(delay)
+            self._pause_before_retry(error, attempt, deadline, f"{method} {path}")
             attempt += 1
 
     def _find_after_failure(self, find_existing: t.Callable[[], t.Any], deadline: float | None) -> t.Any:
@@ -440,13 +369,27 @@ class Client:
             try:
                 return find_existing()
             except ApiError as exc:
-                if not exc.transient or attempt >= self.max_retries:
-                    raise
-                delay = exc.retry_after if exc.retry_after is not None else backoff_seconds(attempt)
-                if deadline is not None and self._clock() + delay > deadline:
-                    raise
-                self._sleep(delay)
-                attempt += 1
+                self._pause_before_retry(exc, attempt, deadline)
+            attempt += 1
+
+    def _pause_before_retry(self, error: ApiError, attempt: int, deadline: float | None, request: str | None = None) -> None:
+        """The one retry rule: wait before another try of a transient failure, or raise the error when it is final.
+
+        Final: not transient, max_retries used up, or the wait (Retry-After, else backoff) would pass the deadline.
+        With `request` (the request's method and path), the message says why it gave up and each retry is logged.
+        """
+        if not error.transient or attempt >= self.max_retries:
+            if request and attempt:
+                error.message = f"{error.message} (gave up after {attempt + 1} attempts; max_retries is {self.max_retries})"
+            raise error
+        delay = error.retry_after if error.retry_after is not None else backoff_seconds(attempt)
+        if deadline is not None and self._clock() + delay > deadline:
+            if request:
+                error.message = f"{error.message} (no time left before the deadline to retry)"
+            raise error
+        if request and self._on_retry:
+            self._on_retry(f"{request}: {error.message}; retrying in {delay:.1f}s")
+        self._sleep(delay)
 
     def _send_once(
         self, method: str, path: str, url: str, query: dict[str, t.Any], body: t.Any, stream: bool = False
@@ -521,7 +464,7 @@ class Client:
             error_type=fields.get("type"), code=fields.get("code"), param=fields.get("param"),
             transient=transient, maybe_applied=transient and status not in NOT_APPLIED_STATUSES,
             still_pending=status in STILL_PENDING_STATUSES,
-            retry_after=retry_after_seconds(response.headers), capability=capability,
+            retry_after=retry_after_seconds(response.headers),
         )
 
     def pages(
@@ -567,7 +510,3 @@ class Client:
     def items(self, *segments: str, **kwargs: t.Any) -> t.Iterator[dict[str, t.Any]]:
         for page in self.pages(*segments, **kwargs):
             yield from page["data"]
-
-
-def json_dumps(value: t.Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))

@@ -1,9 +1,11 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The base class of every module: options, the client, and turning errors into task failures.
+"""The Ansible layer: AssistantsModule (the base class of every module) and RunModule (of the two run modules).
 
 Private to llmops.assistants: not a public API, it may change in any release.
+A module declares its options and implements run(); execute() checks the options, makes the client on first
+use, and turns OptionError, ApiError and TaskFailed (from _errors) into the task's failure.
 """
 
 from __future__ import annotations
@@ -12,26 +14,11 @@ import typing as t
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ._auth import AzureTokenProvider, is_azure_host, token_scope
-from ._client import REQUESTS_IMPORT_ERROR, ApiError, Client
-from ._options import OptionError, check_connection, check_ids, connection_argument_spec
-
-
-def azure_token_provider(params: t.Mapping[str, t.Any]) -> AzureTokenProvider | None:
-    """DefaultAzureCredential's tokens, when bearer auth has neither api_key nor azure_ad_token and the host is Azure's."""
-    api_base = params.get("api_base") or ""
-    if (params.get("auth_type") or "bearer") != "bearer" or params.get("api_key") or params.get("azure_ad_token"):
-        return None
-    return AzureTokenProvider(token_scope(api_base)) if is_azure_host(api_base) else None
-
-
-class TaskFailed(Exception):
-    """Stop the task as failed, with a message and whatever the result already holds."""
-
-    def __init__(self, message: str, **result: t.Any) -> None:
-        super().__init__(message)
-        self.message = message
-        self.result = result
+from ._auth import azure_token_provider
+from ._client import REQUESTS_IMPORT_ERROR, Client
+from ._errors import ApiError, OptionError, TaskFailed
+from ._options import check_connection, check_ids, check_metadata, check_run_options, connection_argument_spec
+from ._run_engine import RunEngine
 
 
 class AssistantsModule:
@@ -105,3 +92,45 @@ class AssistantsModule:
 
     def scrub(self, text: str) -> str:
         return self._client.scrub(text) if self._client is not None else text
+
+
+class RunModule(AssistantsModule):
+    """The base class of openai_run and openai_thread_run: their shared checks and the engine they call."""
+
+    _engine: RunEngine | None = None
+
+    @property
+    def engine(self) -> RunEngine:
+        if self._engine is None:
+            self._engine = RunEngine(self.client, self.params, check_mode=self.module.check_mode, warn=self.module.warn)
+        return self._engine
+
+    def validate(self) -> None:
+        super().validate()
+        params = self.params
+        check_run_options(params)
+        check_metadata(params.get("metadata"), reserved=1)
+        if params["state"] == "present" and not params.get("run_id") and not params.get("assistant_id"):
+            raise OptionError("assistant_id is required to create a run (or give run_id to manage an existing run).")
+        if params["state"] == "absent" and params.get("tool_outputs"):
+            raise OptionError("tool_outputs cannot be used with state=absent.")
+        if params["state"] == "absent" and self.run_id_needed_for_absent():
+            self.check_run_identity()
+        if not params.get("run_id"):
+            # Builds the request body once, so every tool, message and format is checked before any request.
+            self.request_body()
+
+    def request_body(self) -> dict[str, t.Any]:
+        """The body of the run this task would create; openai_thread_run's differs for a new thread."""
+        return self.engine.run_payload()
+
+    def run_id_needed_for_absent(self) -> bool:
+        return True
+
+    def check_run_identity(self) -> None:
+        """state=absent must be able to find the run: by run_id, by its key, or by the options that made it."""
+        params = self.params
+        if not (params.get("run_id") or params.get("assistant_id") or params.get("idempotency_key")):
+            raise OptionError(
+                "state=absent needs run_id, idempotency_key, or the options that created the run (assistant_id and the rest)."
+            )

@@ -15,14 +15,11 @@ import re
 import typing as t
 from urllib.parse import urlsplit
 
-from ansible.module_utils.basic import env_fallback
+from ansible.module_utils.common.parameters import env_fallback
 
-from ._auth import AUTH_TYPES, AZURE_IDENTITY_IMPORT_ERROR, MISSING_AZURE_IDENTITY, is_azure_host
+from ._auth import AUTH_TYPES, check_credentials
 from ._client import DEFAULT_API_BASE, is_valid_id
-
-
-class OptionError(ValueError):
-    """A value the user gave cannot be sent; the message names the option."""
+from ._errors import OptionError
 
 
 def connection_argument_spec() -> dict[str, dict[str, t.Any]]:
@@ -60,42 +57,6 @@ def check_connection(params: t.Mapping[str, t.Any]) -> None:
     check_credentials(params, api_base)
     check_range(params, "request_timeout", minimum=0.1, maximum=3600)
     check_range(params, "max_retries", minimum=0, maximum=20)
-
-
-def check_credentials(params: t.Mapping[str, t.Any], api_base: str) -> None:
-    """What auth_type needs. bearer takes azure_ad_token, else api_key, else (on an Azure host only, where
-    the token may go) a token from azure-identity's DefaultAzureCredential; api-key takes api_key; none, nothing."""
-    auth_type = params.get("auth_type") or "bearer"
-    key = (params.get("api_key") or "").strip()
-    token = (params.get("azure_ad_token") or "").strip()
-    if auth_type == "none":
-        return
-    if auth_type == "api-key":
-        if not key:
-            raise OptionError("api_key is required with auth_type api-key: set the api_key option or the OPENAI_API_KEY environment variable.")
-        check_api_key(key)
-        return
-    if token:
-        check_api_key(token, "azure_ad_token")
-    elif key:
-        check_api_key(key)
-    elif not is_azure_host(api_base):
-        # The wording predates auth_type; the documentation of auth_type and azure_ad_token gives the other ways.
-        raise OptionError("api_key is required: set the api_key option or the OPENAI_API_KEY environment variable.")
-    elif AZURE_IDENTITY_IMPORT_ERROR is not None:
-        raise OptionError(MISSING_AZURE_IDENTITY)
-
-
-def check_api_key(key: str, option: str = "api_key") -> None:
-    """A key goes into a header: a space, line break or non-ASCII character inside it cannot be sent, and
-    requests' own error would quote the key (escaped, so no scrubbing finds it). Never echo the key."""
-    key = key.strip()
-    for position, char in enumerate(key, start=1):
-        if not "!" <= char <= "~":
-            raise OptionError(
-                f"{option} must be printable ASCII without spaces or line breaks, as API keys and tokens are; the character at "
-                f"position {position} of {len(key)} is not (the value itself is not shown)."
-            )
 
 
 def check_range(
@@ -138,9 +99,6 @@ def check_ids(params: t.Mapping[str, t.Any], options: t.Iterable[str]) -> None:
 
 # ---- run options ---------------------------------------------------------------------------------
 
-RUN_STATUSES = (
-    "queued", "in_progress", "requires_action", "cancelling", "cancelled", "failed", "completed", "incomplete", "expired",
-)
 TOOL_TYPES = ("code_interpreter", "file_search", "function")
 MAX_TOOLS = 20  # on a run
 MAX_ASSISTANT_TOOLS = 128
@@ -148,6 +106,8 @@ MAX_METADATA_PAIRS = 16
 MAX_METADATA_KEY = 64
 MAX_METADATA_VALUE = 512
 MIN_TOKENS = 256
+TOOL_RESOURCE_KINDS = ("code_interpreter", "file_search")
+MAX_CODE_INTERPRETER_FILES = 20
 REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
 RESPONSE_FORMAT_TYPES = ("text", "json_object", "json_schema")
 TOOL_CHOICES = ("none", "auto", "required")
@@ -251,11 +211,6 @@ def normalize_response_format(value: t.Any) -> t.Any:
         if not isinstance(schema, dict) or not isinstance(schema.get("name"), str):
             raise OptionError("response_format of type json_schema needs json_schema with at least a name.")
     return value
-
-
-def check_reasoning_effort(value: t.Any) -> None:
-    if value is not None and value not in REASONING_EFFORTS:
-        raise OptionError(f"reasoning_effort must be one of {', '.join(REASONING_EFFORTS)}; got {value!r}.")
 
 
 def check_metadata(value: t.Any, option: str = "metadata", reserved: int = 0) -> None:
@@ -380,3 +335,42 @@ def _normalize_attachment(item: t.Any, where: str, warn: t.Callable[[str], None]
         warn(f"{where}: an attachment without tools is the v1 form; it is sent with tools [file_search].")
         return {"file_id": item["file_id"], "tools": [{"type": "file_search"}]}
     return item
+
+
+def check_tool_resources(value: t.Any, option: str = "tool_resources") -> None:
+    """The shape the API takes; file_search.vector_stores (make a vector store) is allowed, see comparable_tool_resources."""
+    if value is None:
+        return
+    unknown = sorted(set(value) - set(TOOL_RESOURCE_KINDS))
+    if unknown:
+        raise OptionError(f"{option} accepts {' and '.join(TOOL_RESOURCE_KINDS)}; unknown: {', '.join(unknown)}.")
+    code = value.get("code_interpreter")
+    if code is not None:
+        _check_keys(code, f"{option}.code_interpreter", ("file_ids",))
+        _check_ids(code.get("file_ids"), f"{option}.code_interpreter.file_ids", MAX_CODE_INTERPRETER_FILES)
+    search = value.get("file_search")
+    if search is not None:
+        _check_keys(search, f"{option}.file_search", ("vector_store_ids", "vector_stores"))
+        _check_ids(search.get("vector_store_ids"), f"{option}.file_search.vector_store_ids", 1)
+        stores = search.get("vector_stores")
+        if stores is not None and (not isinstance(stores, list) or len(stores) > 1):
+            raise OptionError(f"{option}.file_search.vector_stores must be a list of at most 1 vector store to create.")
+        if stores and search.get("vector_store_ids"):
+            raise OptionError(f"{option}.file_search takes vector_store_ids or vector_stores, not both.")
+
+
+def _check_keys(value: t.Any, where: str, allowed: tuple[str, ...]) -> None:
+    if not isinstance(value, dict):
+        raise OptionError(f"{where} must be a dict with {' or '.join(allowed)}.")
+    unknown = sorted(set(value) - set(allowed))
+    if unknown:
+        raise OptionError(f"{where} accepts {' and '.join(allowed)}; unknown: {', '.join(unknown)}.")
+
+
+def _check_ids(value: t.Any, where: str, most: int) -> None:
+    if value is None:
+        return
+    if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
+        raise OptionError(f"{where} must be a list of IDs (strings).")
+    if len(value) > most:
+        raise OptionError(f"{where} may hold at most {most}; got {len(value)}.")

@@ -107,6 +107,9 @@ attributes:
   diff_mode:
     support: full
     details: Shows the assistant's managed settings (the options above, without the connection) before and after.
+  idempotent:
+    support: full
+    details: The assistant is found by O(assistant_id) or O(name), and only settings that differ are sent.
 notes:
   - Settings the server fills in by itself (such as a function tool's C(strict), or C(file_search) ranking options)
     do not count as differences; O(metadata) and a function's C(parameters) are compared exactly.
@@ -121,7 +124,7 @@ seealso:
 """
 
 EXAMPLES = r"""
-# The assistant of the Terraform runs example (openai_assistant.example_assistant)
+# Creates the assistant named below, or updates the one with that name to these settings; a second run changes nothing.
 - name: Make sure the example assistant exists
   llmops.assistants.openai_assistant:
     name: Example Run Assistant
@@ -264,21 +267,16 @@ api_error:
 
 import typing as t
 
-from ansible_collections.llmops.assistants.plugins.module_utils._assistants import (
-    changed_fields,
-    check_tool_resources,
-    comparable_tool_resources,
-)
-from ansible_collections.llmops.assistants.plugins.module_utils._client import ApiError
-from ansible_collections.llmops.assistants.plugins.module_utils._module import AssistantsModule, TaskFailed
+from ansible_collections.llmops.assistants.plugins.module_utils._desired_state import DesiredState
+from ansible_collections.llmops.assistants.plugins.module_utils._errors import OptionError, TaskFailed
+from ansible_collections.llmops.assistants.plugins.module_utils._module import AssistantsModule
 from ansible_collections.llmops.assistants.plugins.module_utils._options import (
+    MAX_ASSISTANT_TOOLS,
     REASONING_EFFORTS,
-    OptionError,
     check_metadata,
     check_range,
-    check_reasoning_effort,
+    check_tool_resources,
     normalize_response_format,
-    MAX_ASSISTANT_TOOLS,
     normalize_tools,
 )
 
@@ -324,7 +322,6 @@ class OpenAIAssistant(AssistantsModule):
         check_range(params, "top_p", minimum=0, maximum=1)
         check_metadata(params.get("metadata"))
         check_tool_resources(params.get("tool_resources"))
-        check_reasoning_effort(params.get("reasoning_effort"))
         # Building the request body runs the remaining checks, so a bad tool fails before any request.
         values = dict(params)
         values["tools"] = normalize_tools(params.get("tools"), self.module.warn, limit=MAX_ASSISTANT_TOOLS)
@@ -332,34 +329,29 @@ class OpenAIAssistant(AssistantsModule):
         self.desired = {field: values[field] for field in FIELDS if values.get(field) is not None}
 
     def run(self) -> dict[str, t.Any]:
-        current = self.find()
+        state = DesiredState(self.client, kind="assistant", fields=FIELDS, check_mode=self.module.check_mode)
+        assistant_id = self.params.get("assistant_id")
+        current = state.find(assistant_id) if assistant_id else self.find_by_name()
         if self.params["state"] == "absent":
-            return self.delete(current)
+            return state.delete(current)
         if current is None:
-            if self.params.get("assistant_id"):
+            if assistant_id:
                 raise TaskFailed(
-                    f"Assistant {self.params['assistant_id']} was not found. To create an assistant, give its name "
+                    f"Assistant {assistant_id} was not found. To create an assistant, give its name "
                     "(and model) without assistant_id.",
                     changed=False, assistant=None, assistant_id=None,
                 )
-            return self.create()
-        return self.update(current)
-
-    # ---- finding -------------------------------------------------------------------------------
-
-    def find(self) -> dict[str, t.Any] | None:
-        """The assistant by assistant_id, else the one assistant named name; None when there is none."""
-        assistant_id = self.params.get("assistant_id")
-        if assistant_id:
-            try:
-                return self.client.get("assistants", assistant_id).data
-            except ApiError as exc:
-                if exc.status == 404:
-                    return None
-                raise
-        return self.find_by_name()
+            if not self.desired.get("model"):
+                raise TaskFailed(
+                    f"model is required to create the assistant {self.params['name']!r}: no assistant has that name yet.",
+                    changed=False, assistant=None, assistant_id=None,
+                )
+            # A create whose answer was lost is looked up by name before it is sent again, so there is never a second one.
+            return state.create(dict(self.desired), find_existing=self.find_by_name)
+        return state.update(current, self.desired)
 
     def find_by_name(self) -> dict[str, t.Any] | None:
+        """The one assistant named name; None when there is none."""
         name = self.params["name"]
         named = [assistant for assistant in self.client.items("assistants") if assistant.get("name") == name]
         if len(named) > 1:
@@ -371,56 +363,6 @@ class OpenAIAssistant(AssistantsModule):
                 assistants=[{key: assistant.get(key) for key in ("id", "name", "created_at")} for assistant in named],
             )
         return named[0] if named else None
-
-    # ---- changing ------------------------------------------------------------------------------
-
-    def create(self) -> dict[str, t.Any]:
-        payload = dict(self.desired)
-        if not payload.get("model"):
-            raise TaskFailed(
-                f"model is required to create the assistant {self.params['name']!r}: no assistant has that name yet.",
-                changed=False, assistant=None, assistant_id=None,
-            )
-        diff = {"before": {}, "after": payload}
-        if self.module.check_mode:
-            return {"changed": True, "assistant": None, "assistant_id": None, "diff": diff}
-        # A create whose answer was lost is looked up by name before it is sent again, so there is never a second one.
-        assistant = self.client.create("assistants", body=payload, find_existing=self.find_by_name).data
-        return {"changed": True, "assistant": assistant, "assistant_id": assistant["id"], "diff": diff}
-
-    def update(self, current: dict[str, t.Any]) -> dict[str, t.Any]:
-        desired = dict(self.desired)
-        if "tool_resources" in desired:
-            desired["tool_resources"] = comparable_tool_resources(desired["tool_resources"])
-        changes = changed_fields(current, desired)
-        before = managed(current)
-        diff = {"before": before, "after": dict(before, **changes)}
-        if not changes:
-            return {"changed": False, "assistant": current, "assistant_id": current["id"], "diff": diff}
-        if not self.module.check_mode:
-            current = self.client.post("assistants", current["id"], body=changes).data
-            diff["after"] = managed(current)
-        return {"changed": True, "assistant": current, "assistant_id": current["id"], "diff": diff}
-
-    def delete(self, current: dict[str, t.Any] | None) -> dict[str, t.Any]:
-        if current is None:
-            return {"changed": False, "assistant": None, "assistant_id": None, "diff": {"before": {}, "after": {}}}
-        diff = {"before": managed(current), "after": {}}
-        result = {"changed": True, "assistant": None, "assistant_id": current["id"], "diff": diff}
-        if not self.module.check_mode:
-            try:
-                self.client.delete("assistants", current["id"])
-            except ApiError as exc:
-                if exc.status != 404:
-                    raise
-                # Deleted by someone else between our lookup and our delete: it is gone all the same.
-                result["changed"] = False
-        return result
-
-
-def managed(assistant: dict[str, t.Any]) -> dict[str, t.Any]:
-    """What diff mode shows of an assistant."""
-    return {field: assistant[field] for field in FIELDS if field in assistant}
 
 
 def main() -> None:

@@ -52,6 +52,11 @@ attributes:
   diff_mode:
     support: full
     details: Shows the run's status and metadata before and after.
+  idempotent:
+    support: full
+    details:
+      - A run is found again by its idempotency key (O(idempotency_key), or one derived from the thread, the assistant
+        and the run's options), so running the task again returns the same run and starts no other.
 seealso:
   - module: llmops.assistants.openai_thread_run
   - module: llmops.assistants.openai_run_info
@@ -71,7 +76,7 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: "{{ basic_run.output_text }}"
 
-# The code review run of the Terraform example (openai_run.code_review_run)
+# Overrides the assistant's instructions, model and tools for this run only, and tags the run with metadata.
 - name: Review code with a run that overrides instructions, model, metadata and tools
   llmops.assistants.openai_run:
     thread_id: "{{ code_review_thread.thread_id }}"
@@ -86,7 +91,7 @@ EXAMPLES = r"""
       - type: code_interpreter
   register: code_review_run
 
-# The optimization run of the Terraform example (max_tokens is an alias of max_completion_tokens)
+# Sets the sampling temperature and caps the answer's length (max_tokens is an alias of max_completion_tokens).
 - name: Run with a temperature and a token limit
   llmops.assistants.openai_run:
     thread_id: "{{ optimization_thread.thread_id }}"
@@ -98,7 +103,7 @@ EXAMPLES = r"""
       optimization_type: algorithm
       complexity_focus: time-complexity
 
-# The file search run of the Terraform example
+# Gives this run the file_search tool, so the assistant answers from its vector stores.
 - name: Search the documentation with file_search
   llmops.assistants.openai_run:
     thread_id: "{{ docs_thread.thread_id }}"
@@ -109,7 +114,7 @@ EXAMPLES = r"""
       search_type: documentation
       topic: authentication
 
-- name: Wait at most five minutes, as the Terraform completion_window did
+- name: Wait at most five minutes for the run to end (completion_window)
   llmops.assistants.openai_run:
     thread_id: thread_abc123
     assistant_id: asst_abc123
@@ -160,7 +165,7 @@ EXAMPLES = r"""
         output: 22 degrees and sunny
   when: weather_run.run.status == 'requires_action'
 
-- name: Manage a run that already exists (the Terraform import thread_id:run_id)
+- name: Manage a run that already exists, named by its thread and run IDs
   llmops.assistants.openai_run:
     thread_id: thread_abc123
     run_id: run_xyz789
@@ -308,13 +313,13 @@ api_error:
   type: dict
 """
 
+from ansible_collections.llmops.assistants.plugins.module_utils._errors import OptionError
+from ansible_collections.llmops.assistants.plugins.module_utils._module import RunModule
 from ansible_collections.llmops.assistants.plugins.module_utils._options import (
-    OptionError,
-    check_reasoning_effort,
-    run_argument_spec,
+    REASONING_EFFORTS,
     RUN_MUTUALLY_EXCLUSIVE,
+    run_argument_spec,
 )
-from ansible_collections.llmops.assistants.plugins.module_utils._run_module import RunModule
 
 
 class OpenAIRun(RunModule):
@@ -323,7 +328,7 @@ class OpenAIRun(RunModule):
         "thread_id": {"type": "str", "required": True},
         "additional_instructions": {"type": "str"},
         "additional_messages": {"type": "list", "elements": "dict"},
-        "reasoning_effort": {"type": "str", "choices": ["none", "minimal", "low", "medium", "high", "xhigh", "max"]},
+        "reasoning_effort": {"type": "str", "choices": list(REASONING_EFFORTS)},
         "stream_for_tool": {"type": "bool", "default": False},
     }
     module_kwargs = {"mutually_exclusive": RUN_MUTUALLY_EXCLUSIVE}
@@ -336,7 +341,6 @@ class OpenAIRun(RunModule):
                 "stream_for_tool: only false is allowed; streaming tool use belongs to the Chat Completions API, "
                 "which the Assistants API does not have."
             )
-        check_reasoning_effort(self.params.get("reasoning_effort"))
 
     def run(self) -> dict:
         thread_id = self.params["thread_id"]

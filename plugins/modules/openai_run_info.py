@@ -56,7 +56,7 @@ seealso:
 """
 
 EXAMPLES = r"""
-# Terraform openai_run data source, example "Example Usage": look up a run and output its status, usage and completion time.
+# Reads a run and shows its status, token usage and completion time.
 - name: Look up a run
   llmops.assistants.openai_run_info:
     thread_id: thread_abc123
@@ -70,8 +70,7 @@ EXAMPLES = r"""
       run_usage: "{{ example.run.usage }}"
       run_completed_at: "{{ example.run.completed_at }}"
 
-# Terraform openai_run data source, example "Using with Resources": details of a run started with llmops.assistants.openai_run.
-# Tasks run in order, so nothing like depends_on is needed.
+# Reads the details of a run an earlier task started with llmops.assistants.openai_run.
 - name: Start a run
   llmops.assistants.openai_run:
     thread_id: "{{ my_thread_id }}"
@@ -90,7 +89,7 @@ EXAMPLES = r"""
       detailed_status: "{{ details.run.status }}"
       steps_information: "{{ details.run.steps }}"
 
-# Terraform openai_run data source, example "Accessing Run Steps": the id, type, status and details of each step.
+# Reads a run with its steps, and shows the id, type, status and details of each.
 - name: Look up a run with its steps
   llmops.assistants.openai_run_info:
     thread_id: thread_abc123
@@ -113,7 +112,7 @@ EXAMPLES = r"""
     msg: "{{ (with_steps.run.steps[0].details | from_json).tool_calls | default([]) }}"
   when: with_steps.run.steps | length > 0
 
-# Beyond the Terraform examples: the run's answer, and a quick status check without the steps.
+# Reads the answer the run wrote; then polls a run until it ends, reading only the run (no steps).
 - name: Read the answer the run wrote
   llmops.assistants.openai_run_info:
     thread_id: thread_abc123
@@ -393,15 +392,8 @@ api_error:
 
 import typing as t
 
-from ansible_collections.llmops.assistants.plugins.module_utils._client import ApiError
-from ansible_collections.llmops.assistants.plugins.module_utils._module import AssistantsModule, TaskFailed
-from ansible_collections.llmops.assistants.plugins.module_utils._run_lookup import (
-    get_run,
-    not_found_message,
-    output_text,
-    run_messages,
-    run_steps,
-)
+from ansible_collections.llmops.assistants.plugins.module_utils._api import get_run, output_text, run_messages, run_steps_if_listed
+from ansible_collections.llmops.assistants.plugins.module_utils._module import AssistantsModule
 
 
 class RunInfo(AssistantsModule):
@@ -416,26 +408,12 @@ class RunInfo(AssistantsModule):
     def run(self) -> dict[str, t.Any]:
         thread_id: str = self.params["thread_id"]
         run_id: str = self.params["run_id"]
-        try:
-            run, _headers = get_run(self.client, thread_id, run_id)
-        except ApiError as exc:
-            if exc.status != 404:
-                raise
-            raise TaskFailed(
-                not_found_message(self.client, exc, thread_id, run_id), api_error=exc.to_dict(), thread_id=thread_id
-            ) from exc
+        run, _headers = get_run(self.client, thread_id, run_id, explain=True)
         result: dict[str, t.Any] = {"changed": False, "thread_id": thread_id, "run": run}
         if self.params["include_steps"]:
-            try:
-                run["steps"] = run_steps(self.client, thread_id, run_id)
-            except ApiError as exc:
-                # The run was just read, so a 404/405 here means the server has no run-steps endpoint.
-                if exc.status not in (404, 405):
-                    raise
-                self.module.warn(
-                    f"The server does not list run steps (GET {exc.path} answered HTTP {exc.status}), so run.steps is "
-                    "not returned; set include_steps to false to skip this request."
-                )
+            steps = run_steps_if_listed(self.client, thread_id, run_id, self.module.warn)
+            if steps is not None:
+                run["steps"] = steps
         if self.params["include_messages"]:
             result["messages"] = run_messages(self.client, thread_id, run_id)
             result["output_text"] = output_text(result["messages"])

@@ -80,7 +80,7 @@ seealso:
 """
 
 EXAMPLES = r"""
-# Terraform openai_runs data source, example "Retrieve all runs for a specific thread": the ten newest runs, and how many there are.
+# Lists the ten newest runs of a thread, and shows how many there are.
 - name: List the runs of a thread
   llmops.assistants.openai_runs_info:
     thread_id: thread_abc123
@@ -93,8 +93,7 @@ EXAMPLES = r"""
       recent_runs: "{{ thread_history.runs }}"
       total_runs_count: "{{ thread_history.runs | length }}"
 
-# Terraform openai_runs data source, example "Filter runs by run status": up to 25 completed runs of a thread used by an earlier task.
-# Tasks run in order, so nothing like depends_on is needed.
+# Lists up to 25 completed runs of a thread that an earlier task used.
 - name: List the completed runs
   llmops.assistants.openai_runs_info:
     thread_id: "{{ example_thread_id }}"
@@ -106,7 +105,7 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: "completed_runs_count: {{ completed_runs.runs | length }}"
 
-# Terraform openai_runs data source, example "Use pagination to retrieve runs in batches": two pages of five, the second continuing the first.
+# Lists runs in pages of five, the second page continuing where the first ended.
 - name: List the first page
   llmops.assistants.openai_runs_info:
     thread_id: "{{ conversation_thread_id }}"
@@ -125,7 +124,7 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: "{{ first_page.runs + (second_page.runs | default([])) }}"
 
-# Beyond the Terraform examples.
+# Lists every run of some statuses, and goes backwards from a run.
 - name: List every failed or expired run of a thread, oldest first
   llmops.assistants.openai_runs_info:
     thread_id: thread_abc123
@@ -277,10 +276,11 @@ api_error:
 
 import typing as t
 
-from ansible_collections.llmops.assistants.plugins.module_utils._client import ApiError
-from ansible_collections.llmops.assistants.plugins.module_utils._module import AssistantsModule, TaskFailed
-from ansible_collections.llmops.assistants.plugins.module_utils._options import RUN_STATUSES, OptionError, check_range
-from ansible_collections.llmops.assistants.plugins.module_utils._run_lookup import ORDERS, list_runs, not_found_message
+from ansible_collections.llmops.assistants.plugins.module_utils._api import ORDERS, list_runs, not_found
+from ansible_collections.llmops.assistants.plugins.module_utils._errors import ApiError, OptionError
+from ansible_collections.llmops.assistants.plugins.module_utils._module import AssistantsModule
+from ansible_collections.llmops.assistants.plugins.module_utils._options import check_range
+from ansible_collections.llmops.assistants.plugins.module_utils._run_engine import RUN_STATUSES
 
 DEFAULT_LIMIT = 20
 
@@ -323,9 +323,7 @@ class RunsInfo(AssistantsModule):
             if exc.status != 404:
                 raise
             cursor = params["after"] or params["before"]
-            raise TaskFailed(
-                not_found_message(self.client, exc, thread_id, cursor), api_error=exc.to_dict(), thread_id=thread_id
-            ) from exc
+            raise not_found(self.client, exc, thread_id, cursor) from exc
         return {"changed": False, "thread_id": thread_id, **listing}
 
 

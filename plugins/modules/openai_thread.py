@@ -87,6 +87,12 @@ attributes:
   diff_mode:
     support: full
     details: Shows the thread's metadata and tool resources (and, for a new thread, its messages) before and after.
+  idempotent:
+    support: partial
+    details:
+      - With O(thread_id), the thread is compared and only O(metadata) and O(tool_resources) that differ are sent.
+      - Without O(thread_id), every run creates a new thread, because the API cannot list threads to find one
+        made earlier; give later runs the RV(thread_id) of the first.
 notes:
   - A create whose answer was lost (a timeout or a dropped connection after the server may have made the thread) is
     not sent again, since the thread could not be found to check; the task fails and says so. Creates refused
@@ -185,16 +191,12 @@ api_error:
 
 import typing as t
 
-from ansible_collections.llmops.assistants.plugins.module_utils._assistants import (
-    changed_fields,
-    check_tool_resources,
-    comparable_tool_resources,
-)
-from ansible_collections.llmops.assistants.plugins.module_utils._client import ApiError
-from ansible_collections.llmops.assistants.plugins.module_utils._module import AssistantsModule, TaskFailed
+from ansible_collections.llmops.assistants.plugins.module_utils._desired_state import DesiredState
+from ansible_collections.llmops.assistants.plugins.module_utils._errors import OptionError, TaskFailed
+from ansible_collections.llmops.assistants.plugins.module_utils._module import AssistantsModule
 from ansible_collections.llmops.assistants.plugins.module_utils._options import (
-    OptionError,
     check_metadata,
+    check_tool_resources,
     normalize_messages,
 )
 
@@ -245,67 +247,20 @@ class OpenAIThread(AssistantsModule):
         }
 
     def run(self) -> dict[str, t.Any]:
+        state = DesiredState(self.client, kind="thread", fields=FIELDS, check_mode=self.module.check_mode)
         thread_id = self.params.get("thread_id")
-        if self.params["state"] == "absent":
-            return self.delete(thread_id)
         if thread_id is None:
-            return self.create()
-        current = self.read(thread_id)
+            # No find_existing: a thread cannot be looked up, so a create that may have been applied is never re-sent.
+            return state.create(self.desired)
+        current = state.find(thread_id)
+        if self.params["state"] == "absent":
+            return state.delete(current, thread_id)
         if current is None:
             raise TaskFailed(
                 f"Thread {thread_id} was not found (deleted?). Leave thread_id out to create a new thread.",
                 changed=False, thread=None, thread_id=thread_id,
             )
-        return self.update(current)
-
-    def read(self, thread_id: str) -> dict[str, t.Any] | None:
-        try:
-            return self.client.get("threads", thread_id).data
-        except ApiError as exc:
-            if exc.status == 404:
-                return None
-            raise
-
-    def create(self) -> dict[str, t.Any]:
-        payload = self.desired
-        diff = {"before": {}, "after": dict(payload)}
-        if self.module.check_mode:
-            return {"changed": True, "thread": None, "thread_id": None, "diff": diff}
-        # No find_existing: a thread cannot be looked up, so a create that may have been applied is never re-sent.
-        thread = self.client.create("threads", body=payload).data
-        return {"changed": True, "thread": thread, "thread_id": thread["id"], "diff": diff}
-
-    def update(self, current: dict[str, t.Any]) -> dict[str, t.Any]:
-        desired = {key: value for key, value in self.desired.items() if key in FIELDS}
-        if "tool_resources" in desired:
-            desired["tool_resources"] = comparable_tool_resources(desired["tool_resources"])
-        changes = changed_fields(current, desired)
-        before = managed(current)
-        diff = {"before": before, "after": dict(before, **changes)}
-        if changes and not self.module.check_mode:
-            current = self.client.post("threads", current["id"], body=changes).data
-            diff["after"] = managed(current)
-        return {"changed": bool(changes), "thread": current, "thread_id": current["id"], "diff": diff}
-
-    def delete(self, thread_id: str) -> dict[str, t.Any]:
-        current = self.read(thread_id)
-        result = {"changed": current is not None, "thread": None, "thread_id": thread_id, "diff": {"before": {}, "after": {}}}
-        if current is None:
-            return result
-        result["diff"]["before"] = managed(current)
-        if not self.module.check_mode:
-            try:
-                self.client.delete("threads", thread_id)
-            except ApiError as exc:
-                if exc.status != 404:
-                    raise
-                result["changed"] = False
-        return result
-
-
-def managed(thread: dict[str, t.Any]) -> dict[str, t.Any]:
-    """What diff mode shows of a thread."""
-    return {field: thread[field] for field in FIELDS if field in thread}
+        return state.update(current, {key: value for key, value in self.desired.items() if key in FIELDS})
 
 
 def main() -> None:

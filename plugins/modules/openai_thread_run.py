@@ -84,13 +84,20 @@ attributes:
   diff_mode:
     support: full
     details: Shows the run's status and metadata before and after.
+  idempotent:
+    support: partial
+    details:
+      - With O(existing_thread_id) (or O(thread_id)), the run is found again by its idempotency key, as
+        M(llmops.assistants.openai_run) does.
+      - Without O(thread_id), O(existing_thread_id) and O(run_id), every run creates a new thread and a run on it,
+        because the API cannot list threads to find one made earlier (see O(thread)).
 seealso:
   - module: llmops.assistants.openai_run
   - module: llmops.assistants.openai_run_info
 """
 
 EXAMPLES = r"""
-# The thread run of the Terraform example (openai_thread_run.example)
+# Creates a new thread with a first message and runs the assistant on it, in one request.
 - name: Create a thread and run the assistant on it, in one call
   llmops.assistants.openai_thread_run:
     assistant_id: asst_abc123
@@ -104,7 +111,7 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: "{{ combined_thread_run.output_text }} (thread {{ combined_thread_run.thread_id }})"
 
-# The full openai_thread_run example of the Terraform provider
+# Creates a thread whose second message attaches a file for file_search, and overrides the run's tools and sampling.
 - name: Ask an expert with tools, a file attachment and overrides
   llmops.assistants.openai_thread_run:
     assistant_id: "{{ expert.assistant_id }}"
@@ -130,7 +137,7 @@ EXAMPLES = r"""
     temperature: 0.7
     max_completion_tokens: 1024
 
-# The "on_existing" example of the Terraform provider
+# Runs the assistant on a thread that already exists, with instructions and a model for this run only.
 - name: Run on an existing thread
   llmops.assistants.openai_thread_run:
     assistant_id: "{{ expert.assistant_id }}"
@@ -196,20 +203,21 @@ api_error:
 
 import typing as t
 
-from ansible_collections.llmops.assistants.plugins.module_utils._client import ApiError
-from ansible_collections.llmops.assistants.plugins.module_utils._options import (
-    OptionError,
-    check_metadata,
-    run_argument_spec,
-    normalize_messages,
-    RUN_MUTUALLY_EXCLUSIVE,
-)
-from ansible_collections.llmops.assistants.plugins.module_utils._run_module import RunModule
-from ansible_collections.llmops.assistants.plugins.module_utils._runs import (
-    RUN_FIELDS,
+from ansible_collections.llmops.assistants.plugins.module_utils._api import find_thread
+from ansible_collections.llmops.assistants.plugins.module_utils._errors import OptionError
+from ansible_collections.llmops.assistants.plugins.module_utils._idempotency import (
     THREAD_OWNER,
     THREAD_OWNER_METADATA_KEY,
+    created_by_thread_run,
 )
+from ansible_collections.llmops.assistants.plugins.module_utils._module import RunModule
+from ansible_collections.llmops.assistants.plugins.module_utils._options import (
+    RUN_MUTUALLY_EXCLUSIVE,
+    check_metadata,
+    normalize_messages,
+    run_argument_spec,
+)
+from ansible_collections.llmops.assistants.plugins.module_utils._run_engine import RUN_FIELDS
 
 
 class OpenAIThreadRun(RunModule):
@@ -227,6 +235,7 @@ class OpenAIThreadRun(RunModule):
         "required_if": [("state", "absent", ("thread_id", "existing_thread_id"), True)],
     }
     id_options = ("thread_id", "existing_thread_id", "run_id", "assistant_id")
+    _thread_run_payload: dict[str, t.Any] | None = None
 
     @property
     def target_thread(self) -> str | None:
@@ -236,8 +245,9 @@ class OpenAIThreadRun(RunModule):
         if self.params.get("run_id") and not self.target_thread:
             raise OptionError("run_id needs thread_id (or existing_thread_id): a run is found on its thread.")
         super().validate()
-        if self.target_thread is None:
-            self.thread_run_payload()
+
+    def request_body(self) -> dict[str, t.Any]:
+        return self.engine.run_payload() if self.target_thread is not None else self.thread_run_payload()
 
     def run_id_needed_for_absent(self) -> bool:
         # With thread_id, a thread this module created is found and emptied without naming its run.
@@ -256,9 +266,12 @@ class OpenAIThreadRun(RunModule):
         return thread
 
     def thread_run_payload(self) -> dict[str, t.Any]:
-        payload = self.engine.build_payload(RUN_FIELDS + ("tool_resources",))
-        payload["thread"] = self.thread_payload()
-        return payload
+        """The request body for a new thread and its run; built (and so checked) once."""
+        if self._thread_run_payload is None:
+            payload = self.engine.build_payload(RUN_FIELDS + ("tool_resources",))
+            payload["thread"] = self.thread_payload()
+            self._thread_run_payload = payload
+        return self._thread_run_payload
 
     def run(self) -> dict[str, t.Any]:
         thread_id = self.target_thread
@@ -266,23 +279,20 @@ class OpenAIThreadRun(RunModule):
             return self.absent(thread_id)
         if thread_id is not None:
             return self.engine.present(thread_id)
-        return self.create_thread_and_run()
-
-    def create_thread_and_run(self) -> dict[str, t.Any]:
         return self.engine.create_thread_and_run(self.thread_run_payload())
 
     def absent(self, thread_id: str) -> dict[str, t.Any]:
         engine = self.engine
         owned = self.params.get("thread_id") is not None and self.created_here(thread_id)
         if owned is None:
-            result = engine.result(thread_id, None)
+            result = engine.unchanged(thread_id)
             result["thread_deleted"] = False
             return result
         if self.params.get("run_id") or not owned:
             self.check_run_identity()
             result = engine.absent(thread_id)
         else:
-            result = engine.cancel_and_report(thread_id, engine.newest_run(thread_id))
+            result = engine.cancel_newest(thread_id)
         result["thread_deleted"] = bool(owned)
         if owned:
             engine.changed = result["changed"] = True
@@ -292,13 +302,8 @@ class OpenAIThreadRun(RunModule):
 
     def created_here(self, thread_id: str) -> bool | None:
         """Whether this module created the thread (None when the thread is gone)."""
-        try:
-            thread = self.client.get("threads", thread_id).data
-        except ApiError as exc:
-            if exc.status == 404:
-                return None
-            raise
-        return (thread.get("metadata") or {}).get(THREAD_OWNER_METADATA_KEY) == THREAD_OWNER
+        thread = find_thread(self.client, thread_id)
+        return None if thread is None else created_by_thread_run(thread)
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback
 
-from ansible_collections.llmops.assistants.plugins.module_utils import _auth, _options
+from ansible_collections.llmops.assistants.plugins.module_utils import _auth
 from ansible_collections.llmops.assistants.plugins.module_utils._auth import (
     COGNITIVE_SERVICES_SCOPE,
     FOUNDRY_SCOPE,
@@ -20,9 +20,9 @@ from ansible_collections.llmops.assistants.plugins.module_utils._auth import (
     is_azure_host,
     token_scope,
 )
-from ansible_collections.llmops.assistants.plugins.module_utils._client import ApiError
+from ansible_collections.llmops.assistants.plugins.module_utils._errors import ApiError
 from ansible_collections.llmops.assistants.plugins.module_utils._options import OptionError, check_connection, connection_argument_spec
-from ansible_collections.llmops.assistants.tests.unit.plugins.module_utils.conftest import API_KEY, module_args
+from ansible_collections.llmops.assistants.tests.unit.plugins.fakes import API_KEY, module_args
 
 FOUNDRY = "https://myresource.services.ai.azure.com/api/projects/myproject"
 TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.payload-4f1c9e0b.signature"
@@ -35,13 +35,13 @@ def params(**changes):
 
 @pytest.fixture
 def without_azure_identity(monkeypatch):
-    monkeypatch.setattr(_options, "AZURE_IDENTITY_IMPORT_ERROR", "ModuleNotFoundError: No module named 'azure'")
+    monkeypatch.setattr(_auth, "AZURE_IDENTITY_IMPORT_ERROR", "ModuleNotFoundError: No module named 'azure'")
     monkeypatch.setattr(_auth, "DefaultAzureCredential", None)
 
 
 @pytest.fixture
 def with_azure_identity(monkeypatch):
-    monkeypatch.setattr(_options, "AZURE_IDENTITY_IMPORT_ERROR", None)
+    monkeypatch.setattr(_auth, "AZURE_IDENTITY_IMPORT_ERROR", None)
 
 
 # --------------------------------------------------------------------------------------------

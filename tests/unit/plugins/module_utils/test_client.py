@@ -10,7 +10,6 @@ the fake clock (nothing sleeps; the delays the client asked for are asserted ins
 from __future__ import annotations
 
 import json
-import os
 import time
 from email.utils import formatdate
 from pathlib import Path
@@ -20,19 +19,19 @@ import requests
 import yaml
 
 from ansible_collections.llmops.assistants.plugins.module_utils import _client
+from ansible_collections.llmops.assistants.plugins.module_utils._errors import ApiError
+from ansible_collections.llmops.assistants.plugins.module_utils._version import COLLECTION_VERSION
 from ansible_collections.llmops.assistants.plugins.module_utils._client import (
     BACKOFF_INITIAL,
     BACKOFF_MAX,
-    COLLECTION_VERSION,
     PAGE_SIZE_MAX,
     RETRY_AFTER_MAX,
-    ApiError,
     backoff_seconds,
     is_valid_id,
     path_of,
     retry_after_seconds,
 )
-from ansible_collections.llmops.assistants.tests.unit.plugins.module_utils.conftest import (
+from ansible_collections.llmops.assistants.tests.unit.plugins.fakes import (
     API_BASE,
     API_KEY,
     connect_timeout,
@@ -42,6 +41,7 @@ from ansible_collections.llmops.assistants.tests.unit.plugins.module_utils.conft
     name_not_resolved,
     read_timeout,
     tls_failure,
+    use_netrc,
 )
 
 GALAXY_YML = Path(__file__).resolve().parents[4] / "galaxy.yml"
@@ -108,7 +108,7 @@ def test_user_agent_names_the_collection_and_its_version(make_client, server):
 
 def test_collection_version_constant_matches_galaxy_yml():
     galaxy = yaml.safe_load(GALAXY_YML.read_text(encoding="utf-8"))
-    assert COLLECTION_VERSION == str(galaxy["version"]), "bump COLLECTION_VERSION in _client.py with galaxy.yml"
+    assert COLLECTION_VERSION == str(galaxy["version"]), "bump COLLECTION_VERSION in _version.py with galaxy.yml"
 
 
 def test_no_authorization_header_without_a_key(make_client, server):
@@ -121,10 +121,7 @@ def test_a_netrc_entry_for_the_host_does_not_replace_the_bearer_key(make_client,
     # requests applies ~/.netrc (or $NETRC) to any request that has no `auth`, overwriting an
     # Authorization header set on the session: a netrc line for the API host (or a `default`
     # line) would silently swap the API key for Basic credentials.
-    netrc = tmp_path / "netrc"
-    netrc.write_text("machine api.example.test login someone password hunter2\n", encoding="utf-8")
-    os.chmod(netrc, 0o600)
-    monkeypatch.setenv("NETRC", str(netrc))
+    use_netrc(tmp_path, monkeypatch, "machine api.example.test login someone password hunter2\n")
     server.add((200, THREAD))
     make_client().get("threads", "thread_1")
     assert server.sent[0].headers["Authorization"] == f"Bearer {API_KEY}"

@@ -13,8 +13,8 @@ import pytest
 import requests
 from urllib3 import exceptions as u3
 
-from ansible_collections.llmops.assistants.plugins.module_utils._client import ApiError
-from ansible_collections.llmops.assistants.tests.unit.plugins.module_utils.conftest import (
+from ansible_collections.llmops.assistants.plugins.module_utils._errors import ApiError
+from ansible_collections.llmops.assistants.tests.unit.plugins.fakes import (
     connection_reset,
     read_timeout,
 )

@@ -8,13 +8,13 @@ named as missing capabilities). Scripted adapter, no network."""
 from __future__ import annotations
 
 import io
-import os
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from ansible_collections.llmops.assistants.plugins.module_utils._client import ApiError, EventStream
-from ansible_collections.llmops.assistants.tests.unit.plugins.module_utils.conftest import API_KEY, make_response
+from ansible_collections.llmops.assistants.plugins.module_utils._client import EventStream
+from ansible_collections.llmops.assistants.plugins.module_utils._errors import ApiError
+from ansible_collections.llmops.assistants.tests.unit.plugins.fakes import API_KEY, make_response, use_netrc
 
 FOUNDRY = "https://myresource.services.ai.azure.com/api/projects/myproject"
 TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.payload-4f1c9e0b.signature"
@@ -93,10 +93,7 @@ def test_auth_type_api_key_sends_the_key_in_the_api_key_header(make_client, serv
 
 
 def test_auth_type_none_sends_no_credentials_not_even_from_netrc(make_client, server, tmp_path, monkeypatch):
-    netrc = tmp_path / "netrc"
-    netrc.write_text("machine api.example.test login someone password hunter2\n", encoding="utf-8")
-    os.chmod(netrc, 0o600)
-    monkeypatch.setenv("NETRC", str(netrc))
+    use_netrc(tmp_path, monkeypatch, "machine api.example.test login someone password hunter2\n")
     server.add((200, RUN))
     make_client(auth_type="none").get("threads", "thread_1")
     assert "Authorization" not in server.sent[0].headers
@@ -182,7 +179,6 @@ def test_a_missing_endpoint_names_the_missing_capability(make_client, server, se
     server.add((status, body))
     with pytest.raises(ApiError) as caught:
         make_client().post(*segments)
-    assert caught.value.capability == capability
     assert f"the server does not support {capability} (it answered: " in str(caught.value)
     assert str(caught.value).startswith(f"POST /{'/'.join(segments)} failed (HTTP {status}")
 
@@ -191,7 +187,6 @@ def test_a_missing_steps_endpoint_is_named_too(make_client, server):
     server.add((404, {"detail": "Not Found"}))
     with pytest.raises(ApiError) as caught:
         list(make_client().items("threads", "thread_1", "runs", "run_1", "steps"))
-    assert caught.value.capability == "listing run steps"
     assert "does not support listing run steps (it answered: Not Found)" in str(caught.value)
 
 
@@ -203,7 +198,6 @@ def test_a_missing_object_on_an_optional_endpoint_is_not_a_missing_capability(ma
     server.add((404, {"error": {"message": message, "type": "invalid_request_error"}}))
     with pytest.raises(ApiError) as caught:
         make_client().post("threads", "thread_1", "runs", "run_1", "cancel")
-    assert caught.value.capability is None
     assert caught.value.message == message
 
 
@@ -211,12 +205,11 @@ def test_an_html_404_page_on_an_optional_endpoint_is_a_missing_capability(make_c
     server.add((404, "<html><head><title>404 Not Found</title></head><body>nginx</body></html>"))
     with pytest.raises(ApiError) as caught:
         list(make_client().items("threads", "thread_1", "runs", "run_1", "steps"))
-    assert caught.value.capability == "listing run steps"
+    assert "does not support listing run steps (it answered: the server answered with an HTML page" in str(caught.value)
 
 
 def test_a_404_elsewhere_is_not_a_missing_capability(make_client, server):
     server.add((404, {"detail": "Not Found"}))
     with pytest.raises(ApiError) as caught:
         make_client().get("threads", "thread_1", "runs", "run_1")
-    assert caught.value.capability is None
     assert caught.value.message == "Not Found"

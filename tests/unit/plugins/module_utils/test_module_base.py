@@ -5,22 +5,21 @@
 
 from __future__ import annotations
 
-import functools
-import json
 
 import pytest
 
-from ansible_collections.llmops.assistants.plugins.module_utils import _module
-from ansible_collections.llmops.assistants.plugins.module_utils._client import Client
-from ansible_collections.llmops.assistants.plugins.module_utils._module import AssistantsModule, TaskFailed
-from ansible_collections.llmops.assistants.tests.unit.plugins.module_utils.conftest import (
-    API_KEY,
-    module_args,
-    session_for,
-)
+from ansible_collections.llmops.assistants.plugins.module_utils._errors import TaskFailed
+from ansible_collections.llmops.assistants.plugins.module_utils._module import AssistantsModule
+from ansible_collections.llmops.assistants.tests.unit.plugins.fakes import API_KEY
 
 API_BASE = "https://assistants.example.test/v1"
 THREAD = {"id": "thread_1", "object": "thread", "created_at": 1700000000, "metadata": {}}
+
+
+@pytest.fixture
+def task_defaults():
+    """Each test gives the whole task (see task())."""
+    return {}
 
 
 class ThreadInfo(AssistantsModule):
@@ -43,102 +42,79 @@ class GivesUp(AssistantsModule):
         raise TaskFailed(f"thread {thread['id']} is locked (key {API_KEY})", thread=thread)
 
 
-@pytest.fixture
-def wired(monkeypatch, server, clock):
-    """Modules build their Client from the task's options; give it the scripted server and clock."""
-    monkeypatch.setattr(
-        _module, "Client", functools.partial(Client, session=session_for(server), sleep=clock.sleep, clock=clock)
-    )
-    return server
-
-
-@pytest.fixture
-def run_module(capsys, wired):
-    """run_module(cls, args) -> (exit code, result dict, raw stdout)."""
-
-    def runner(module_class, args):
-        with module_args(args):
-            with pytest.raises(SystemExit) as exited:
-                module_class.execute()
-        out = capsys.readouterr().out
-        return exited.value.code, json.loads(out), out
-
-    return runner
-
-
 def task(**options):
     return {"api_key": API_KEY, "api_base": API_BASE, "thread_id": "thread_1", **options}
 
 
-def test_success_exits_zero_with_what_run_returned(run_module, wired):
-    wired.add((200, THREAD))
-    code, result, _out = run_module(ThreadInfo, task())
+def test_success_exits_zero_with_what_run_returned(run_module, server):
+    server.add((200, THREAD))
+    code, result, _out = run_module(ThreadInfo, **task())
     assert code == 0
     assert result["thread"] == THREAD
     assert result["changed"] is False
     assert "failed" not in result
 
 
-def test_the_client_is_built_from_the_task_options(run_module, wired):
-    wired.add((200, THREAD))
-    run_module(ThreadInfo, task(organization="org-1", project="proj_1", request_timeout=5, validate_certs=False))
-    sent = wired.sent[0]
+def test_the_client_is_built_from_the_task_options(run_module, server):
+    server.add((200, THREAD))
+    run_module(ThreadInfo, **task(organization="org-1", project="proj_1", request_timeout=5, validate_certs=False))
+    sent = server.sent[0]
     assert sent.url == f"{API_BASE}/threads/thread_1"
     assert sent.headers["Authorization"] == f"Bearer {API_KEY}"
     assert sent.headers["OpenAI-Organization"] == "org-1"
     assert sent.headers["OpenAI-Project"] == "proj_1"
-    assert wired.kwargs[0]["timeout"] == 5.0
-    assert wired.kwargs[0]["verify"] is False
+    assert server.kwargs[0]["timeout"] == 5.0
+    assert server.kwargs[0]["verify"] is False
 
 
-def test_the_key_can_come_from_the_environment(run_module, wired, monkeypatch):
+def test_the_key_can_come_from_the_environment(run_module, server, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
-    wired.add((200, THREAD))
+    server.add((200, THREAD))
     args = task()
     del args["api_key"]
-    code, _result, out = run_module(ThreadInfo, args)
+    code, _result, out = run_module(ThreadInfo, **args)
     assert code == 0
-    assert wired.sent[0].headers["Authorization"] == f"Bearer {API_KEY}"
+    assert server.sent[0].headers["Authorization"] == f"Bearer {API_KEY}"
     assert API_KEY not in out
 
 
-def test_bad_id_fails_with_the_option_error_and_sends_nothing(run_module, wired):
-    code, result, _out = run_module(ThreadInfo, task(thread_id="../assistants"))
+def test_bad_id_fails_with_the_option_error_and_sends_nothing(run_module, server):
+    code, result, _out = run_module(ThreadInfo, **task(thread_id="../assistants"))
     assert code == 1
     assert result["failed"] is True
     assert result["msg"].startswith("thread_id must be an id")
     assert "'../assistants'" in result["msg"]
     assert "api_error" not in result
-    assert wired.sent == []
+    assert server.sent == []
 
 
-def test_missing_key_fails_with_the_option_error_and_sends_nothing(run_module, wired):
+def test_missing_key_fails_with_the_option_error_and_sends_nothing(run_module, server):
     args = task()
     del args["api_key"]
-    code, result, _out = run_module(ThreadInfo, args)
+    code, result, _out = run_module(ThreadInfo, **args)
     assert code == 1
     assert result["msg"] == "api_key is required: set the api_key option or the OPENAI_API_KEY environment variable."
-    assert wired.sent == []
+    assert server.sent == []
 
 
-def test_bad_api_base_fails_before_any_request(run_module, wired):
-    code, result, _out = run_module(ThreadInfo, task(api_base="ftp://assistants.example.test/v1"))
+def test_bad_api_base_fails_before_any_request(run_module, server):
+    code, result, _out = run_module(ThreadInfo, **task(api_base="ftp://assistants.example.test/v1"))
     assert code == 1
     assert result["msg"].startswith("api_base must be an http:// or https:// URL")
-    assert wired.sent == []
+    assert server.sent == []
 
 
-def test_out_of_range_max_retries_fails_before_any_request(run_module, wired):
-    code, result, _out = run_module(ThreadInfo, task(max_retries=99))
+def test_out_of_range_max_retries_fails_before_any_request(run_module, server):
+    code, result, _out = run_module(ThreadInfo, **task(max_retries=99))
     assert code == 1
     assert result["msg"] == "max_retries must be between 0 and 20; got 99."
-    assert wired.sent == []
+    assert server.sent == []
 
 
-def test_api_error_fails_with_msg_and_api_error(run_module, wired):
-    wired.add((404, {"error": {"message": "No thread found with id 'thread_1'.", "type": "invalid_request_error",
-                               "code": None, "param": None}}))
-    code, result, _out = run_module(ThreadInfo, task())
+def test_api_error_fails_with_msg_and_api_error(run_module, server):
+    server.add((404, {"error": {"message": "No thread found with id 'thread_1'.", "type": "invalid_request_error",
+                                "code": None, "param": None}}))
+    code, result, _out = run_module(ThreadInfo, **task())
     assert code == 1
     assert result["failed"] is True
     assert result["msg"] == (
@@ -149,28 +125,28 @@ def test_api_error_fails_with_msg_and_api_error(run_module, wired):
         "status": 404, "type": "invalid_request_error", "code": None, "param": None,
         "message": "No thread found with id 'thread_1'.", "method": "GET", "path": "/threads/thread_1",
     }
-    assert len(wired.sent) == 1
+    assert len(server.sent) == 1
 
 
-def test_api_key_never_appears_in_the_output_of_a_failed_task(run_module, wired):
-    wired.add((401, {"error": {"message": f"Incorrect API key provided: {API_KEY}.", "type": "invalid_request_error",
-                               "code": "invalid_api_key", "param": None}}))
-    code, result, out = run_module(ThreadInfo, task())
+def test_api_key_never_appears_in_the_output_of_a_failed_task(run_module, server):
+    server.add((401, {"error": {"message": f"Incorrect API key provided: {API_KEY}.", "type": "invalid_request_error",
+                                "code": "invalid_api_key", "param": None}}))
+    code, result, out = run_module(ThreadInfo, **task())
     assert code == 1
     assert "Incorrect API key provided" in result["msg"]
     assert API_KEY not in out
 
 
-def test_api_key_never_appears_in_the_output_of_a_successful_task(run_module, wired):
-    wired.add((200, {**THREAD, "metadata": {"echo": API_KEY}}))
-    code, _result, out = run_module(ThreadInfo, task())
+def test_api_key_never_appears_in_the_output_of_a_successful_task(run_module, server):
+    server.add((200, {**THREAD, "metadata": {"echo": API_KEY}}))
+    code, _result, out = run_module(ThreadInfo, **task())
     assert code == 0
     assert API_KEY not in out  # on 2.19 this includes invocation.module_args; 2.21 no longer returns it
 
 
-def test_task_failed_keeps_its_result_and_hides_the_key(run_module, wired):
-    wired.add((200, THREAD))
-    code, result, out = run_module(GivesUp, task())
+def test_task_failed_keeps_its_result_and_hides_the_key(run_module, server):
+    server.add((200, THREAD))
+    code, result, out = run_module(GivesUp, **task())
     assert code == 1
     assert result["msg"].startswith("thread thread_1 is locked")
     assert result["thread"] == THREAD

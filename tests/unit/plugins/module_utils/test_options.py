@@ -18,7 +18,7 @@ from ansible_collections.llmops.assistants.plugins.module_utils._options import 
     check_range,
     connection_argument_spec,
 )
-from ansible_collections.llmops.assistants.tests.unit.plugins.module_utils.conftest import API_KEY, module_args
+from ansible_collections.llmops.assistants.tests.unit.plugins.fakes import API_KEY, module_args
 
 GOOD = {
     "api_key": API_KEY,

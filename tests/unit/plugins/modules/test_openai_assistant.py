@@ -7,26 +7,18 @@ lost create answer that does not make a second assistant."""
 
 from __future__ import annotations
 
-import functools
 import json
 import typing as t
-from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from ansible_collections.llmops.assistants.plugins.module_utils import _module
-from ansible_collections.llmops.assistants.plugins.module_utils._client import Client
 from ansible_collections.llmops.assistants.plugins.modules import openai_assistant
-from ansible_collections.llmops.assistants.tests.unit.plugins.module_utils.conftest import (
-    API_KEY,
-    FakeClock,
-    ScriptedAdapter,
+from ansible_collections.llmops.assistants.tests.unit.plugins.fakes import (
+    body_of,
     connection_reset,
-    module_args,
-    session_for,
+    query_of,
+    requests_made,
 )
-
-API_BASE = "https://assistants.example.test/v1"
 
 
 def assistant(ident: str = "asst_1", name: str = "Helper", **fields: t.Any) -> dict[str, t.Any]:
@@ -46,44 +38,6 @@ def page(*items: dict[str, t.Any], has_more: bool = False) -> tuple[int, dict[st
         "object": "list", "data": data, "has_more": has_more,
         "first_id": data[0]["id"] if data else None, "last_id": data[-1]["id"] if data else None,
     }
-
-
-@pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch) -> ScriptedAdapter:
-    """The scripted server every Client the module makes talks to; the environment cannot leak in."""
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID", "REQUESTS_CA_BUNDLE"):
-        monkeypatch.delenv(name, raising=False)
-    adapter = ScriptedAdapter()
-    clock = FakeClock()
-    monkeypatch.setattr(
-        _module, "Client", functools.partial(Client, session=session_for(adapter), sleep=clock.sleep, clock=clock)
-    )
-    return adapter
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str], server: ScriptedAdapter) -> t.Callable[..., dict[str, t.Any]]:
-    """run(module_class, **options) -> the module's result; check=True and diff=True as the play's flags."""
-
-    def runner(module_class: t.Any, check: bool = False, diff: bool = False, **options: t.Any) -> dict[str, t.Any]:
-        args = {"api_key": API_KEY, "api_base": API_BASE, "_ansible_check_mode": check, "_ansible_diff": diff, **options}
-        with module_args(args), pytest.raises(SystemExit):
-            module_class.execute()
-        return json.loads(capsys.readouterr().out)
-
-    return runner
-
-
-def requests_made(server: ScriptedAdapter) -> list[tuple[str, str]]:
-    return [(request.method, urlsplit(request.url).path.removeprefix("/v1")) for request in server.sent]
-
-
-def body_of(server: ScriptedAdapter, index: int) -> dict[str, t.Any]:
-    return json.loads(server.sent[index].body)
-
-
-def query_of(server: ScriptedAdapter, index: int) -> dict[str, str]:
-    return dict(parse_qsl(urlsplit(server.sent[index].url).query))
 
 
 Assistant = openai_assistant.OpenAIAssistant
@@ -113,28 +67,28 @@ Assistant = openai_assistant.OpenAIAssistant
         ({"name": "Helper", "reasoning_effort": "extreme"}, "value of reasoning_effort must be one of"),
     ],
 )
-def test_bad_options_fail_with_a_message_naming_them_and_send_nothing(run, server, options, message):
-    result = run(Assistant, **options)
+def test_bad_options_fail_with_a_message_naming_them_and_send_nothing(run_module, server, options, message):
+    result = run_module(Assistant, **options).result
     assert result["failed"] is True
     assert result["msg"].startswith(message)
     assert server.sent == []
 
 
-def test_a_missing_key_fails_before_any_request(run, server):
-    result = run(Assistant, name="Helper", api_key=None)
+def test_a_missing_key_fails_before_any_request(run_module, server):
+    result = run_module(Assistant, name="Helper", api_key=None).result
     assert result["msg"] == "api_key is required: set the api_key option or the OPENAI_API_KEY environment variable."
     assert server.sent == []
 
 
 # ---- finding by name -----------------------------------------------------------------------------
 
-def test_creates_the_assistant_when_no_page_has_the_name(run, server):
+def test_creates_the_assistant_when_no_page_has_the_name(run_module, server):
     server.add(
         page(assistant("asst_1", "Other"), has_more=True),
         page(assistant("asst_2", "Another")),
         (200, assistant("asst_new", "Helper", instructions="Be brief.", tools=[{"type": "code_interpreter"}])),
     )
-    result = run(Assistant, name="Helper", model="gpt-4o", instructions="Be brief.", tools=[{"type": "code_interpreter"}])
+    result = run_module(Assistant, name="Helper", model="gpt-4o", instructions="Be brief.", tools=[{"type": "code_interpreter"}]).result
     assert result["changed"] is True
     assert result["assistant_id"] == "asst_new"
     assert result["assistant"]["instructions"] == "Be brief."
@@ -144,20 +98,20 @@ def test_creates_the_assistant_when_no_page_has_the_name(run, server):
     assert body_of(server, 2) == {"name": "Helper", "model": "gpt-4o", "instructions": "Be brief.", "tools": [{"type": "code_interpreter"}]}
 
 
-def test_an_assistant_on_a_later_page_is_found_and_left_alone_when_nothing_differs(run, server):
+def test_an_assistant_on_a_later_page_is_found_and_left_alone_when_nothing_differs(run_module, server):
     server.add(
         page(assistant("asst_1", "Other"), has_more=True),
         page(assistant("asst_2", "Helper", instructions="Be brief.", metadata={"team": "ops"})),
     )
-    result = run(Assistant, name="Helper", model="gpt-4o", instructions="Be brief.", metadata={"team": "ops"})
+    result = run_module(Assistant, name="Helper", model="gpt-4o", instructions="Be brief.", metadata={"team": "ops"}).result
     assert result["changed"] is False
     assert result["assistant_id"] == "asst_2"
     assert requests_made(server) == [("GET", "/assistants"), ("GET", "/assistants")]
 
 
-def test_two_assistants_with_the_name_fail_and_ask_for_assistant_id(run, server):
+def test_two_assistants_with_the_name_fail_and_ask_for_assistant_id(run_module, server):
     server.add(page(assistant("asst_1", "Helper"), assistant("asst_2", "Other"), assistant("asst_3", "Helper")))
-    result = run(Assistant, name="Helper", model="gpt-4o", instructions="Be brief.")
+    result = run_module(Assistant, name="Helper", model="gpt-4o", instructions="Be brief.").result
     assert result["failed"] is True
     assert "2 assistants are named 'Helper' (asst_1, asst_3)" in result["msg"]
     assert "Set assistant_id" in result["msg"]
@@ -165,16 +119,16 @@ def test_two_assistants_with_the_name_fail_and_ask_for_assistant_id(run, server)
     assert requests_made(server) == [("GET", "/assistants")]
 
 
-def test_two_namesakes_are_fine_when_assistant_id_says_which(run, server):
+def test_two_namesakes_are_fine_when_assistant_id_says_which(run_module, server):
     server.add((200, assistant("asst_3", "Helper")))
-    result = run(Assistant, assistant_id="asst_3", name="Helper", model="gpt-4o")
+    result = run_module(Assistant, assistant_id="asst_3", name="Helper", model="gpt-4o").result
     assert result["changed"] is False
     assert requests_made(server) == [("GET", "/assistants/asst_3")]
 
 
-def test_creating_needs_a_model(run, server):
+def test_creating_needs_a_model(run_module, server):
     server.add(page())
-    result = run(Assistant, name="Helper", instructions="Be brief.")
+    result = run_module(Assistant, name="Helper", instructions="Be brief.").result
     assert result["failed"] is True
     assert result["msg"] == "model is required to create the assistant 'Helper': no assistant has that name yet."
     assert requests_made(server) == [("GET", "/assistants")]
@@ -182,25 +136,25 @@ def test_creating_needs_a_model(run, server):
 
 # ---- updates send only what differs --------------------------------------------------------------
 
-def test_an_update_sends_only_the_fields_that_differ(run, server):
+def test_an_update_sends_only_the_fields_that_differ(run_module, server):
     current = assistant("asst_2", "Helper", instructions="Old.", temperature=0.7, metadata={"team": "ops"})
     server.add(page(current), (200, dict(current, instructions="New.", top_p=0.5)))
-    result = run(Assistant, name="Helper", model="gpt-4o", instructions="New.", temperature=0.7, top_p=0.5, metadata={"team": "ops"})
+    result = run_module(Assistant, name="Helper", model="gpt-4o", instructions="New.", temperature=0.7, top_p=0.5, metadata={"team": "ops"}).result
     assert result["changed"] is True
     assert requests_made(server) == [("GET", "/assistants"), ("POST", "/assistants/asst_2")]
     assert body_of(server, 1) == {"instructions": "New.", "top_p": 0.5}
     assert result["assistant"]["instructions"] == "New."
 
 
-def test_metadata_is_the_whole_set(run, server):
+def test_metadata_is_the_whole_set(run_module, server):
     current = assistant("asst_2", "Helper", metadata={"team": "ops", "old": "yes"})
     server.add(page(current), (200, dict(current, metadata={"team": "ops"})))
-    result = run(Assistant, name="Helper", metadata={"team": "ops"})
+    result = run_module(Assistant, name="Helper", metadata={"team": "ops"}).result
     assert result["changed"] is True
     assert body_of(server, 1) == {"metadata": {"team": "ops"}}
 
 
-def test_fields_the_server_adds_by_itself_are_not_differences(run, server):
+def test_fields_the_server_adds_by_itself_are_not_differences(run_module, server):
     function = {"name": "get_weather", "description": "Weather", "parameters": {"type": "object", "properties": {}}}
     current = assistant(
         "asst_2", "Helper",
@@ -212,52 +166,52 @@ def test_fields_the_server_adds_by_itself_are_not_differences(run, server):
         temperature=0.699999988079071,
     )
     server.add(page(current))
-    result = run(
+    result = run_module(
         Assistant, name="Helper",
         tools=[{"type": "function", "function": json.loads(json.dumps(function))}, {"type": "file_search"}],
         tool_resources={"file_search": {"vector_store_ids": ["vs_1"]}},
         temperature=0.7,
-    )
+    ).result
     assert result["changed"] is False
     assert requests_made(server) == [("GET", "/assistants")]
 
 
-def test_a_changed_function_schema_is_a_difference(run, server):
+def test_a_changed_function_schema_is_a_difference(run_module, server):
     old = {"type": "object", "properties": {"location": {"type": "string"}, "unit": {"type": "string"}}}
     new = {"type": "object", "properties": {"location": {"type": "string"}}}
     current = assistant("asst_2", "Helper", tools=[{"type": "function", "function": {"name": "f", "parameters": old, "strict": False}}])
     server.add(page(current), (200, current))
-    result = run(Assistant, name="Helper", tools=[{"type": "function", "function": {"name": "f", "parameters": new}}])
+    result = run_module(Assistant, name="Helper", tools=[{"type": "function", "function": {"name": "f", "parameters": new}}]).result
     assert result["changed"] is True
     assert body_of(server, 1) == {"tools": [{"type": "function", "function": {"name": "f", "parameters": new}}]}
 
 
-def test_a_field_the_server_does_not_report_is_not_compared(run, server):
+def test_a_field_the_server_does_not_report_is_not_compared(run_module, server):
     server.add(page(assistant("asst_2", "Helper")))
-    result = run(Assistant, name="Helper", reasoning_effort="low")
+    result = run_module(Assistant, name="Helper", reasoning_effort="low").result
     assert result["changed"] is False
     assert requests_made(server) == [("GET", "/assistants")]
 
 
-def test_vector_stores_to_create_are_sent_on_create_only(run, server):
+def test_vector_stores_to_create_are_sent_on_create_only(run_module, server):
     resources = {"file_search": {"vector_stores": [{"file_ids": ["file_1"]}]}}
     server.add(page(assistant("asst_2", "Helper", tool_resources={"file_search": {"vector_store_ids": ["vs_made"]}})))
-    result = run(Assistant, name="Helper", tool_resources=resources)
+    result = run_module(Assistant, name="Helper", tool_resources=resources).result
     assert result["changed"] is False
 
 
-def test_a_rename_by_assistant_id(run, server):
+def test_a_rename_by_assistant_id(run_module, server):
     current = assistant("asst_2", "Helper")
     server.add((200, current), (200, dict(current, name="Helper v2")))
-    result = run(Assistant, assistant_id="asst_2", name="Helper v2")
+    result = run_module(Assistant, assistant_id="asst_2", name="Helper v2").result
     assert result["changed"] is True
     assert requests_made(server) == [("GET", "/assistants/asst_2"), ("POST", "/assistants/asst_2")]
     assert body_of(server, 1) == {"name": "Helper v2"}
 
 
-def test_an_unknown_assistant_id_fails_with_state_present(run, server):
+def test_an_unknown_assistant_id_fails_with_state_present(run_module, server):
     server.add((404, {"error": {"message": "No assistant found with id 'asst_9'.", "type": "invalid_request_error"}}))
-    result = run(Assistant, assistant_id="asst_9", model="gpt-4o")
+    result = run_module(Assistant, assistant_id="asst_9", model="gpt-4o").result
     assert result["failed"] is True
     assert result["msg"].startswith("Assistant asst_9 was not found.")
     assert requests_made(server) == [("GET", "/assistants/asst_9")]
@@ -265,18 +219,18 @@ def test_an_unknown_assistant_id_fails_with_state_present(run, server):
 
 # ---- check and diff mode -------------------------------------------------------------------------
 
-def test_check_mode_reports_a_create_and_sends_only_reads(run, server):
+def test_check_mode_reports_a_create_and_sends_only_reads(run_module, server):
     server.add(page())
-    result = run(Assistant, check=True, diff=True, name="Helper", model="gpt-4o")
+    result = run_module(Assistant, check=True, diff=True, name="Helper", model="gpt-4o").result
     assert result["changed"] is True
     assert result["assistant"] is None and result["assistant_id"] is None
     assert result["diff"] == {"before": {}, "after": {"name": "Helper", "model": "gpt-4o"}}
     assert requests_made(server) == [("GET", "/assistants")]
 
 
-def test_check_mode_reports_an_update_with_its_diff_and_sends_only_reads(run, server):
+def test_check_mode_reports_an_update_with_its_diff_and_sends_only_reads(run_module, server):
     server.add(page(assistant("asst_2", "Helper", instructions="Old.")))
-    result = run(Assistant, check=True, diff=True, name="Helper", instructions="New.")
+    result = run_module(Assistant, check=True, diff=True, name="Helper", instructions="New.").result
     assert result["changed"] is True
     assert result["diff"]["before"]["instructions"] == "Old."
     assert result["diff"]["after"]["instructions"] == "New."
@@ -284,49 +238,49 @@ def test_check_mode_reports_an_update_with_its_diff_and_sends_only_reads(run, se
     assert requests_made(server) == [("GET", "/assistants")]
 
 
-def test_no_diff_without_diff_mode(run, server):
+def test_no_diff_without_diff_mode(run_module, server):
     server.add(page(assistant("asst_2", "Helper")))
-    result = run(Assistant, name="Helper")
+    result = run_module(Assistant, name="Helper").result
     assert "diff" not in result
 
 
 # ---- state=absent --------------------------------------------------------------------------------
 
-def test_absent_deletes_the_assistant_found_by_name(run, server):
+def test_absent_deletes_the_assistant_found_by_name(run_module, server):
     server.add(page(assistant("asst_2", "Helper")), (200, {"id": "asst_2", "object": "assistant.deleted", "deleted": True}))
-    result = run(Assistant, name="Helper", state="absent")
+    result = run_module(Assistant, name="Helper", state="absent").result
     assert result["changed"] is True
     assert result["assistant"] is None and result["assistant_id"] == "asst_2"
     assert requests_made(server) == [("GET", "/assistants"), ("DELETE", "/assistants/asst_2")]
 
 
-def test_absent_without_such_an_assistant_changes_nothing(run, server):
+def test_absent_without_such_an_assistant_changes_nothing(run_module, server):
     server.add((404, {"error": {"message": "No assistant found with id 'asst_9'."}}))
-    result = run(Assistant, assistant_id="asst_9", state="absent")
+    result = run_module(Assistant, assistant_id="asst_9", state="absent").result
     assert result["changed"] is False
     assert requests_made(server) == [("GET", "/assistants/asst_9")]
 
 
-def test_absent_in_check_mode_sends_no_delete(run, server):
+def test_absent_in_check_mode_sends_no_delete(run_module, server):
     server.add(page(assistant("asst_2", "Helper")))
-    result = run(Assistant, check=True, name="Helper", state="absent")
+    result = run_module(Assistant, check=True, name="Helper", state="absent").result
     assert result["changed"] is True
     assert requests_made(server) == [("GET", "/assistants")]
 
 
 # ---- a create whose answer was lost --------------------------------------------------------------
 
-def test_a_lost_create_answer_is_looked_up_by_name_and_not_sent_again(run, server):
+def test_a_lost_create_answer_is_looked_up_by_name_and_not_sent_again(run_module, server):
     made = assistant("asst_made", "Helper")
     server.add(page(), connection_reset(), page(made))
-    result = run(Assistant, name="Helper", model="gpt-4o")
+    result = run_module(Assistant, name="Helper", model="gpt-4o").result
     assert result["changed"] is True
     assert result["assistant_id"] == "asst_made"
     assert requests_made(server) == [("GET", "/assistants"), ("POST", "/assistants"), ("GET", "/assistants")]
 
 
-def test_a_lost_create_that_was_not_applied_is_sent_again(run, server):
+def test_a_lost_create_that_was_not_applied_is_sent_again(run_module, server):
     server.add(page(), connection_reset(), page(), (200, assistant("asst_made", "Helper")))
-    result = run(Assistant, name="Helper", model="gpt-4o")
+    result = run_module(Assistant, name="Helper", model="gpt-4o").result
     assert result["assistant_id"] == "asst_made"
     assert requests_made(server) == [("GET", "/assistants"), ("POST", "/assistants"), ("GET", "/assistants"), ("POST", "/assistants")]

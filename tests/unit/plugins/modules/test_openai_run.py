@@ -6,27 +6,17 @@ option and send nothing; the engine's waiting and create safety, on a scripted s
 
 from __future__ import annotations
 
-import functools
 import io
 import json
 
 import pytest
 import requests
 
-from ansible_collections.llmops.assistants.plugins.module_utils import _module, _run_module
-from ansible_collections.llmops.assistants.plugins.module_utils._client import Client
-from ansible_collections.llmops.assistants.plugins.module_utils._runs import RunEngine
 from ansible_collections.llmops.assistants.plugins.modules import openai_run, openai_thread_run
-from ansible_collections.llmops.assistants.tests.unit.plugins.module_utils.conftest import (
-    API_KEY,
-    FakeClock,
-    ScriptedAdapter,
+from ansible_collections.llmops.assistants.tests.unit.plugins.fakes import (
     connection_reset,
-    module_args,
-    session_for,
 )
 
-API_BASE = "https://assistants.example.test/v1"
 FUNCTION = {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}
 
 
@@ -46,34 +36,6 @@ def page(*items, has_more=False):
 
 MESSAGE = {"id": "msg_1", "object": "thread.message", "role": "assistant", "run_id": "run_1",
            "content": [{"type": "text", "text": {"value": "Paris", "annotations": []}}]}
-
-
-@pytest.fixture
-def server() -> ScriptedAdapter:
-    return ScriptedAdapter()
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def run_module(monkeypatch, capsys, server, clock):
-    """run_module(module, **options) -> (exit code, result); HTTP goes to the scripted server, time to the fake clock."""
-    monkeypatch.setattr(_module, "Client", functools.partial(Client, session=session_for(server), sleep=clock.sleep, clock=clock))
-    monkeypatch.setattr(_run_module, "RunEngine", functools.partial(RunEngine, clock=clock, sleep=clock.sleep))
-
-    def runner(module, **options):
-        args = {"api_key": API_KEY, "api_base": API_BASE, **options}
-        with module_args(args):
-            with pytest.raises(SystemExit) as exited:
-                module.main()
-        out = capsys.readouterr().out
-        assert API_KEY not in out
-        return exited.value.code, json.loads(out)
-
-    return runner
 
 
 def warning_texts(result):
@@ -141,21 +103,21 @@ BAD_RUN_VALUES = [
 
 @pytest.mark.parametrize("options, message", BAD_RUN_VALUES, ids=[m for _o, m in BAD_RUN_VALUES])
 def test_openai_run_bad_value_fails_naming_the_option_and_sends_nothing(run_module, server, options, message):
-    code, result = run_module(openai_run, **{**RUN, **options})
+    code, result, _out = run_module(openai_run, **{**RUN, **options})
     assert code == 1
     assert message in result["msg"]
     assert server.sent == []
 
 
 def test_openai_run_needs_an_assistant_to_create_a_run(run_module, server):
-    code, result = run_module(openai_run, thread_id="thread_1")
+    code, result, _out = run_module(openai_run, thread_id="thread_1")
     assert code == 1
     assert result["msg"] == "assistant_id is required to create a run (or give run_id to manage an existing run)."
     assert server.sent == []
 
 
 def test_openai_run_without_an_api_key_fails_before_any_request(run_module, server):
-    code, result = run_module(openai_run, api_key=None, **RUN)
+    code, result, _out = run_module(openai_run, api_key=None, **RUN)
     assert code == 1
     assert "api_key is required" in result["msg"]
     assert server.sent == []
@@ -179,7 +141,7 @@ BAD_THREAD_RUN_VALUES = [
 
 @pytest.mark.parametrize("options, message", BAD_THREAD_RUN_VALUES, ids=[m for _o, m in BAD_THREAD_RUN_VALUES])
 def test_openai_thread_run_bad_value_fails_naming_the_option_and_sends_nothing(run_module, server, options, message):
-    code, result = run_module(openai_thread_run, **{"assistant_id": "asst_1", **options})
+    code, result, _out = run_module(openai_thread_run, **{"assistant_id": "asst_1", **options})
     assert code == 1
     assert message in result["msg"]
     assert server.sent == []
@@ -187,7 +149,7 @@ def test_openai_thread_run_bad_value_fails_naming_the_option_and_sends_nothing(r
 
 def test_retrieval_tool_is_sent_as_file_search_with_a_deprecation_warning(run_module, server):
     server.add((200, page()), (200, run_object("completed")), (200, page(MESSAGE)))
-    code, result = run_module(openai_run, tools=[{"type": "retrieval"}], **RUN)
+    code, result, _out = run_module(openai_run, tools=[{"type": "retrieval"}], **RUN)
     assert code == 0, result
     assert json.loads(server.sent[1].body)["tools"] == [{"type": "file_search"}]
     assert any("retrieval" in warning and "file_search" in warning for warning in warning_texts(result))
@@ -196,7 +158,7 @@ def test_retrieval_tool_is_sent_as_file_search_with_a_deprecation_warning(run_mo
 def test_function_parameters_given_as_a_json_string_are_sent_as_an_object(run_module, server):
     server.add((200, page()), (200, run_object("completed")), (200, page(MESSAGE)))
     tool = {"type": "function", "function": {"name": "f", "parameters": '{"type": "object"}'}}
-    code, _result = run_module(openai_run, tools=[tool], tool_choice="none", **RUN)
+    code, _result, _out = run_module(openai_run, tools=[tool], tool_choice="none", **RUN)
     assert code == 0
     assert json.loads(server.sent[1].body)["tools"][0]["function"]["parameters"] == {"type": "object"}
 
@@ -205,7 +167,7 @@ def test_a_create_whose_response_was_lost_is_found_by_its_key_not_sent_twice(run
     created = {}
 
     def lookup_finds_the_applied_run(request):
-        from ansible_collections.llmops.assistants.tests.unit.plugins.module_utils.conftest import make_response
+        from ansible_collections.llmops.assistants.tests.unit.plugins.fakes import make_response
         return make_response(200, page(run_object("completed", metadata=created["metadata"])))
 
     def apply_then_drop(request):
@@ -213,7 +175,7 @@ def test_a_create_whose_response_was_lost_is_found_by_its_key_not_sent_twice(run
         raise connection_reset()
 
     server.add((200, page()), apply_then_drop, lookup_finds_the_applied_run, (200, page(MESSAGE)))
-    code, result = run_module(openai_run, **RUN)
+    code, result, _out = run_module(openai_run, **RUN)
     assert code == 0, result
     assert server.methods.count("POST") == 1
     assert result["changed"] is True
@@ -230,7 +192,7 @@ def test_waiting_backs_off_and_honours_openai_poll_after_ms(run_module, server, 
         (200, run_object("completed")),
         (200, page(MESSAGE)),
     )
-    code, result = run_module(openai_run, **RUN)
+    code, result, _out = run_module(openai_run, **RUN)
     assert code == 0, result
     assert clock.sleeps[:2] == [0.4, pytest.approx(0.6)]
     assert clock.sleeps[2] == pytest.approx(0.7)
@@ -240,7 +202,7 @@ def test_waiting_backs_off_and_honours_openai_poll_after_ms(run_module, server, 
 def test_waiting_never_sleeps_past_the_deadline_and_fails_with_the_last_status(run_module, server, clock):
     server.add((200, page()), (200, run_object("queued")))
     server.add(*[(200, run_object("in_progress"))] * 20)
-    code, result = run_module(openai_run, wait_timeout=3, poll_interval_max=2, **RUN)
+    code, result, _out = run_module(openai_run, wait_timeout=3, poll_interval_max=2, **RUN)
     assert code == 1
     assert result["msg"] == "Timed out after 3 seconds waiting for run run_1; its last status was in_progress."
     assert sum(clock.sleeps) == pytest.approx(3.0)
@@ -249,14 +211,14 @@ def test_waiting_never_sleeps_past_the_deadline_and_fails_with_the_last_status(r
 
 def test_an_unknown_status_fails_instead_of_waiting_forever(run_module, server):
     server.add((200, page()), (200, run_object("thinking")))
-    code, result = run_module(openai_run, **RUN)
+    code, result, _out = run_module(openai_run, **RUN)
     assert code == 1
     assert "has the status 'thinking', which this module does not know" in result["msg"]
 
 
 def test_check_mode_sends_only_reads_and_reports_the_create(run_module, server):
     server.add((200, page()))
-    code, result = run_module(openai_run, _ansible_check_mode=True, **RUN)
+    code, result, _out = run_module(openai_run, _ansible_check_mode=True, **RUN)
     assert code == 0
     assert result["changed"] is True
     assert result["run"] is None
@@ -286,7 +248,7 @@ def test_waiting_on_the_event_stream_needs_no_poll(run_module, server):
             ("thread.message.delta", {"id": "msg_1", "delta": {}}), ("thread.run.completed", run_object("completed"))),
         (200, page(MESSAGE)),
     )
-    code, result = run_module(openai_run, **RUN)
+    code, result, _out = run_module(openai_run, **RUN)
     assert code == 0, result
     assert json.loads(server.sent[1].body)["stream"] is True
     assert server.sent[1].headers["Accept"] == "text/event-stream"
@@ -304,7 +266,7 @@ def test_a_stream_cut_in_the_middle_is_followed_by_polling_the_same_run(run_modu
         (200, run_object("completed")),
         (200, page(MESSAGE)),
     )
-    code, result = run_module(openai_run, **RUN)
+    code, result, _out = run_module(openai_run, **RUN)
     assert code == 0, result
     assert server.methods.count("POST") == 1
     assert [r.url.rsplit("/", 1)[-1] for r in server.sent[2:4]] == ["run_1", "run_1"]
@@ -313,7 +275,7 @@ def test_a_stream_cut_in_the_middle_is_followed_by_polling_the_same_run(run_modu
 
 def test_a_server_that_answers_json_to_a_streamed_create_is_polled(run_module, server):
     server.add((200, page()), (200, run_object("queued")), (200, run_object("completed")), (200, page(MESSAGE)))
-    code, result = run_module(openai_run, **RUN)
+    code, result, _out = run_module(openai_run, **RUN)
     assert code == 0, result
     assert json.loads(server.sent[1].body)["stream"] is True
     assert server.sent[2].url.endswith("/runs/run_1")
@@ -330,12 +292,12 @@ def test_stream_false_and_wait_false_never_ask_for_a_stream(run_module, server):
 
 
 def test_the_key_lookup_ignores_runs_of_other_threads_a_server_lists(run_module, server):
-    from ansible_collections.llmops.assistants.plugins.module_utils._runs import idempotency_value
+    from ansible_collections.llmops.assistants.plugins.module_utils._idempotency import idempotency_value
 
     key = idempotency_value("thread_1", {"assistant_id": "asst_1"})
     stranger = run_object("completed", run_id="run_other", thread_id="thread_2", metadata={"ansible_idempotency_key": key})
     server.add((200, page(stranger)), (200, run_object("queued")), (200, run_object("completed")), (200, page(MESSAGE)))
-    code, result = run_module(openai_run, **RUN)
+    code, result, _out = run_module(openai_run, **RUN)
     assert code == 0, result
     assert server.methods.count("POST") == 1
     assert result["changed"] is True

@@ -10,25 +10,16 @@ import json
 import typing as t
 
 import pytest
-import requests
 
 from ansible_collections.llmops.assistants.plugins.modules import openai_run_info
-from ansible_collections.llmops.assistants.tests.unit.plugins.module_utils.conftest import module_args as patch_module_args
-from ansible_collections.llmops.assistants.tests.unit.plugins.module_utils.test_run_lookup import BASE, THREAD, FakeApi
+from ansible_collections.llmops.assistants.tests.unit.plugins.fakes import FakeApi
+
+THREAD = "thread_t1"
 
 
 @pytest.fixture
-def api(monkeypatch: pytest.MonkeyPatch) -> FakeApi:
-    """Every Session the module makes talks to the fake API instead of the network."""
+def api() -> FakeApi:
     fake = FakeApi()
-    real_session = requests.Session
-
-    def session() -> requests.Session:
-        made = real_session()
-        made.mount(BASE, fake)
-        return made
-
-    monkeypatch.setattr(requests, "Session", session)
     fake.add_runs(THREAD, ["completed"])
     fake.steps["run_0000"] = [
         {"id": f"step_{n:03d}", "object": "thread.run.step", "type": "message_creation", "status": "completed",
@@ -43,15 +34,14 @@ def api(monkeypatch: pytest.MonkeyPatch) -> FakeApi:
     return fake
 
 
-def run_module(capsys: pytest.CaptureFixture[str], **args: t.Any) -> dict[str, t.Any]:
-    args = {"api_base": BASE, "api_key": "sk-test", "max_retries": 0, **args}
-    with patch_module_args(args), pytest.raises(SystemExit):
-        openai_run_info.main()
-    return json.loads(capsys.readouterr().out)
+@pytest.fixture
+def server(api: FakeApi) -> FakeApi:
+    """The fake API answers every request the module makes."""
+    return api
 
 
-def test_returns_the_run_with_every_step(api: FakeApi, capsys: pytest.CaptureFixture[str]) -> None:
-    result = run_module(capsys, thread_id=THREAD, run_id="run_0000")
+def test_returns_the_run_with_every_step(api: FakeApi, run_module) -> None:
+    result = run_module(openai_run_info, thread_id=THREAD, run_id="run_0000").result
     assert result["changed"] is False and "failed" not in result
     assert result["thread_id"] == THREAD
     assert result["run"]["id"] == "run_0000" and result["run"]["status"] == "completed"
@@ -60,34 +50,34 @@ def test_returns_the_run_with_every_step(api: FakeApi, capsys: pytest.CaptureFix
     assert "messages" not in result and "output_text" not in result
 
 
-def test_include_steps_false_reads_only_the_run(api: FakeApi, capsys: pytest.CaptureFixture[str]) -> None:
-    result = run_module(capsys, thread_id=THREAD, run_id="run_0000", include_steps=False)
+def test_include_steps_false_reads_only_the_run(api: FakeApi, run_module) -> None:
+    result = run_module(openai_run_info, thread_id=THREAD, run_id="run_0000", include_steps=False).result
     assert "steps" not in result["run"]
     assert [request[1] for request in api.requests] == [f"/threads/{THREAD}/runs/run_0000"]
 
 
-def test_include_messages_adds_the_answer(api: FakeApi, capsys: pytest.CaptureFixture[str]) -> None:
-    result = run_module(capsys, thread_id=THREAD, run_id="run_0000", include_messages=True)
+def test_include_messages_adds_the_answer(api: FakeApi, run_module) -> None:
+    result = run_module(openai_run_info, thread_id=THREAD, run_id="run_0000", include_messages=True).result
     assert [message["id"] for message in result["messages"]] == ["msg_000"]
     assert result["output_text"] == "Hello!"
 
 
-def test_check_mode_reads_the_same(api: FakeApi, capsys: pytest.CaptureFixture[str]) -> None:
-    normal = run_module(capsys, thread_id=THREAD, run_id="run_0000", include_messages=True)
-    checked = run_module(capsys, thread_id=THREAD, run_id="run_0000", include_messages=True, _ansible_check_mode=True)
+def test_check_mode_reads_the_same(api: FakeApi, run_module) -> None:
+    normal = run_module(openai_run_info, thread_id=THREAD, run_id="run_0000", include_messages=True).result
+    checked = run_module(openai_run_info, thread_id=THREAD, run_id="run_0000", include_messages=True, _ansible_check_mode=True).result
     assert checked["changed"] is False
     assert checked["run"] == normal["run"] and checked["output_text"] == normal["output_text"]
 
 
-def test_missing_run_fails_naming_run_and_thread(api: FakeApi, capsys: pytest.CaptureFixture[str]) -> None:
-    result = run_module(capsys, thread_id=THREAD, run_id="run_gone")
+def test_missing_run_fails_naming_run_and_thread(api: FakeApi, run_module) -> None:
+    result = run_module(openai_run_info, thread_id=THREAD, run_id="run_gone").result
     assert result["failed"] is True
     assert result["msg"].startswith(f"Run run_gone was not found on thread {THREAD}")
     assert result["api_error"]["status"] == 404 and "exception" not in result
 
 
-def test_missing_thread_fails_naming_the_thread(api: FakeApi, capsys: pytest.CaptureFixture[str]) -> None:
-    result = run_module(capsys, thread_id="thread_gone", run_id="run_0000")
+def test_missing_thread_fails_naming_the_thread(api: FakeApi, run_module) -> None:
+    result = run_module(openai_run_info, thread_id="thread_gone", run_id="run_0000").result
     assert result["failed"] is True
     assert result["msg"].startswith("Thread thread_gone was not found")
 
@@ -101,7 +91,7 @@ def test_missing_thread_fails_naming_the_thread(api: FakeApi, capsys: pytest.Cap
         ({"thread_id": THREAD, "run_id": "run_1?limit=1"}, "run_id must be an id made of letters"),
     ],
 )
-def test_bad_options_fail_before_any_request(api: FakeApi, capsys: pytest.CaptureFixture[str], args: dict[str, t.Any], message: str) -> None:
-    result = run_module(capsys, **args)
+def test_bad_options_fail_before_any_request(api: FakeApi, run_module, args: dict[str, t.Any], message: str) -> None:
+    result = run_module(openai_run_info, **args).result
     assert result["failed"] is True and message in result["msg"]
     assert api.requests == []

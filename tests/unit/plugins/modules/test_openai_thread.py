@@ -12,13 +12,7 @@ import json
 import pytest
 
 from ansible_collections.llmops.assistants.plugins.modules import openai_thread
-from ansible_collections.llmops.assistants.tests.unit.plugins.module_utils.conftest import connection_reset
-from ansible_collections.llmops.assistants.tests.unit.plugins.modules.test_openai_assistant import (  # pylint: disable=unused-import
-    body_of,
-    requests_made,
-    run,
-    server,
-)
+from ansible_collections.llmops.assistants.tests.unit.plugins.fakes import body_of, connection_reset, requests_made
 
 Thread = openai_thread.OpenAIThread
 NOT_FOUND = (404, {"error": {"message": "No thread found with id 'thread_9'.", "type": "invalid_request_error"}})
@@ -50,8 +44,8 @@ def thread(ident: str = "thread_1", **fields):
         ({"thread_id": "thread 1"}, "thread_id must be an id made of letters, digits"),
     ],
 )
-def test_bad_options_fail_with_a_message_naming_them_and_send_nothing(run, server, options, message):
-    result = run(Thread, **options)
+def test_bad_options_fail_with_a_message_naming_them_and_send_nothing(run_module, server, options, message):
+    result = run_module(Thread, **options).result
     assert result["failed"] is True
     assert message in result["msg"]
     assert server.sent == []
@@ -59,9 +53,9 @@ def test_bad_options_fail_with_a_message_naming_them_and_send_nothing(run, serve
 
 # ---- creating ------------------------------------------------------------------------------------
 
-def test_without_thread_id_a_thread_is_created_with_its_messages(run, server):
+def test_without_thread_id_a_thread_is_created_with_its_messages(run_module, server):
     server.add((200, thread("thread_new", metadata={"purpose": "demo"})))
-    result = run(Thread, messages=[{"role": "user", "content": "What is 2 + 2?"}], metadata={"purpose": "demo"})
+    result = run_module(Thread, messages=[{"role": "user", "content": "What is 2 + 2?"}], metadata={"purpose": "demo"}).result
     assert result["changed"] is True
     assert result["thread_id"] == "thread_new"
     assert result["thread"]["metadata"] == {"purpose": "demo"}
@@ -69,24 +63,24 @@ def test_without_thread_id_a_thread_is_created_with_its_messages(run, server):
     assert body_of(server, 0) == {"messages": [{"role": "user", "content": "What is 2 + 2?"}], "metadata": {"purpose": "demo"}}
 
 
-def test_a_v1_attachment_is_sent_in_its_v2_form_with_a_warning(run, server):
+def test_a_v1_attachment_is_sent_in_its_v2_form_with_a_warning(run_module, server):
     server.add((200, thread("thread_new")))
-    result = run(Thread, messages=[{"role": "user", "content": "Read this", "attachments": [{"file_id": "file_1"}]}])
+    result = run_module(Thread, messages=[{"role": "user", "content": "Read this", "attachments": [{"file_id": "file_1"}]}]).result
     assert body_of(server, 0)["messages"][0]["attachments"] == [{"file_id": "file_1", "tools": [{"type": "file_search"}]}]
     # ansible-core 2.19 returns each warning as a structured summary, older cores as a string.
     assert "an attachment without tools is the v1 form" in json.dumps(result["warnings"])
 
 
-def test_a_lost_create_answer_is_not_sent_again(run, server):
+def test_a_lost_create_answer_is_not_sent_again(run_module, server):
     server.add(connection_reset())
-    result = run(Thread, messages=[{"role": "user", "content": "hi"}])
+    result = run_module(Thread, messages=[{"role": "user", "content": "hi"}]).result
     assert result["failed"] is True
     assert "it cannot be looked up, so it was not sent again" in result["msg"]
     assert requests_made(server) == [("POST", "/threads")]
 
 
-def test_check_mode_without_thread_id_reports_a_new_thread_and_sends_nothing(run, server):
-    result = run(Thread, check=True, diff=True, metadata={"purpose": "demo"})
+def test_check_mode_without_thread_id_reports_a_new_thread_and_sends_nothing(run_module, server):
+    result = run_module(Thread, check=True, diff=True, metadata={"purpose": "demo"}).result
     assert result["changed"] is True
     assert result["thread"] is None and result["thread_id"] is None
     assert result["diff"] == {"before": {}, "after": {"metadata": {"purpose": "demo"}}}
@@ -95,21 +89,21 @@ def test_check_mode_without_thread_id_reports_a_new_thread_and_sends_nothing(run
 
 # ---- updating ------------------------------------------------------------------------------------
 
-def test_with_thread_id_and_nothing_different_only_reads(run, server):
+def test_with_thread_id_and_nothing_different_only_reads(run_module, server):
     server.add((200, thread(metadata={"purpose": "demo"}, tool_resources={"code_interpreter": {"file_ids": []}})))
-    result = run(Thread, thread_id="thread_1", messages=[{"role": "user", "content": "not sent again"}], metadata={"purpose": "demo"})
+    result = run_module(Thread, thread_id="thread_1", messages=[{"role": "user", "content": "not sent again"}], metadata={"purpose": "demo"}).result
     assert result["changed"] is False
     assert result["thread_id"] == "thread_1"
     assert requests_made(server) == [("GET", "/threads/thread_1")]
 
 
-def test_an_update_sends_only_what_differs(run, server):
+def test_an_update_sends_only_what_differs(run_module, server):
     current = thread(metadata={"purpose": "demo"}, tool_resources={"code_interpreter": {"file_ids": []}})
     server.add((200, current), (200, dict(current, metadata={"purpose": "prod"})))
-    result = run(
+    result = run_module(
         Thread, thread_id="thread_1", diff=True, metadata={"purpose": "prod"},
         tool_resources={"code_interpreter": {"file_ids": []}},
-    )
+    ).result
     assert result["changed"] is True
     assert requests_made(server) == [("GET", "/threads/thread_1"), ("POST", "/threads/thread_1")]
     assert body_of(server, 1) == {"metadata": {"purpose": "prod"}}
@@ -117,38 +111,38 @@ def test_an_update_sends_only_what_differs(run, server):
     assert result["diff"]["after"]["metadata"] == {"purpose": "prod"}
 
 
-def test_an_update_in_check_mode_only_reads(run, server):
+def test_an_update_in_check_mode_only_reads(run_module, server):
     server.add((200, thread()))
-    result = run(Thread, thread_id="thread_1", check=True, tool_resources={"file_search": {"vector_store_ids": ["vs_1"]}})
+    result = run_module(Thread, thread_id="thread_1", check=True, tool_resources={"file_search": {"vector_store_ids": ["vs_1"]}}).result
     assert result["changed"] is True
     assert requests_made(server) == [("GET", "/threads/thread_1")]
 
 
-def test_a_missing_thread_fails_with_state_present(run, server):
+def test_a_missing_thread_fails_with_state_present(run_module, server):
     server.add(NOT_FOUND)
-    result = run(Thread, thread_id="thread_9", metadata={"a": "b"})
+    result = run_module(Thread, thread_id="thread_9", metadata={"a": "b"}).result
     assert result["failed"] is True
     assert result["msg"] == "Thread thread_9 was not found (deleted?). Leave thread_id out to create a new thread."
 
 
 # ---- deleting ------------------------------------------------------------------------------------
 
-def test_absent_deletes_the_thread(run, server):
+def test_absent_deletes_the_thread(run_module, server):
     server.add((200, thread()), (200, {"id": "thread_1", "object": "thread.deleted", "deleted": True}))
-    result = run(Thread, thread_id="thread_1", state="absent")
+    result = run_module(Thread, thread_id="thread_1", state="absent").result
     assert result["changed"] is True
     assert requests_made(server) == [("GET", "/threads/thread_1"), ("DELETE", "/threads/thread_1")]
 
 
-def test_absent_with_a_missing_thread_changes_nothing(run, server):
+def test_absent_with_a_missing_thread_changes_nothing(run_module, server):
     server.add(NOT_FOUND)
-    result = run(Thread, thread_id="thread_9", state="absent")
+    result = run_module(Thread, thread_id="thread_9", state="absent").result
     assert result["changed"] is False
     assert requests_made(server) == [("GET", "/threads/thread_9")]
 
 
-def test_absent_in_check_mode_sends_no_delete(run, server):
+def test_absent_in_check_mode_sends_no_delete(run_module, server):
     server.add((200, thread()))
-    result = run(Thread, thread_id="thread_1", state="absent", check=True)
+    result = run_module(Thread, thread_id="thread_1", state="absent", check=True).result
     assert result["changed"] is True
     assert requests_made(server) == [("GET", "/threads/thread_1")]

@@ -10,16 +10,12 @@ reliability_bad_input integration target runs against the local server (its vars
 
 from __future__ import annotations
 
-import functools
-import json
 import re
 from pathlib import Path
 
 import pytest
 import yaml
 
-from ansible_collections.llmops.assistants.plugins.module_utils import _module
-from ansible_collections.llmops.assistants.plugins.module_utils._client import Client
 from ansible_collections.llmops.assistants.plugins.modules import (
     openai_assistant,
     openai_run,
@@ -27,12 +23,6 @@ from ansible_collections.llmops.assistants.plugins.modules import (
     openai_runs_info,
     openai_thread,
     openai_thread_run,
-)
-from ansible_collections.llmops.assistants.tests.unit.plugins.module_utils.conftest import (
-    FakeClock,
-    ScriptedAdapter,
-    module_args,
-    session_for,
 )
 
 API_BASE = "https://assistants.example.test/v1"
@@ -45,24 +35,9 @@ MODULES = {module.__name__.rsplit(".", 1)[-1]: module for module in (
 
 
 @pytest.fixture
-def server() -> ScriptedAdapter:
-    return ScriptedAdapter()  # no steps: any request fails the test
-
-
-@pytest.fixture
-def run_module(monkeypatch, capsys, server):
-    """run_module(module, **args) -> (exit code, result, raw stdout)."""
-    clock = FakeClock()
-    monkeypatch.setattr(_module, "Client", functools.partial(Client, session=session_for(server), sleep=clock.sleep, clock=clock))
-
-    def runner(module, **args):
-        with module_args({"api_base": API_BASE, **args}):
-            with pytest.raises(SystemExit) as exited:
-                module.main()
-        out = capsys.readouterr().out
-        return exited.value.code, json.loads(out), out
-
-    return runner
+def task_defaults():
+    """No api_key by default: each test gives the key it is about."""
+    return {"api_base": API_BASE}
 
 
 # A key that cannot go into a header. requests' own error for it quotes the header with the key escaped

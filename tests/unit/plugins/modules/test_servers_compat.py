@@ -7,28 +7,31 @@ and the required actions a run may stop at (tool outputs, Azure's tool approvals
 
 from __future__ import annotations
 
-import functools
-import json
 import types
 
 import pytest
 
 from ansible.module_utils.common import warnings as ansible_warnings
-from ansible_collections.llmops.assistants.plugins.module_utils import _auth, _module, _options, _run_module
-from ansible_collections.llmops.assistants.plugins.module_utils._client import Client
-from ansible_collections.llmops.assistants.plugins.module_utils._runs import RunEngine
+from ansible_collections.llmops.assistants.plugins.module_utils import _auth
 from ansible_collections.llmops.assistants.plugins.modules import openai_run, openai_run_info
-from ansible_collections.llmops.assistants.tests.unit.plugins.module_utils.conftest import (
+from ansible_collections.llmops.assistants.tests.unit.plugins.fakes import (
     API_KEY,
-    FakeClock,
-    ScriptedAdapter,
-    module_args,
-    session_for,
 )
 
 FOUNDRY = "https://myresource.services.ai.azure.com/api/projects/myproject"
 TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.payload-4f1c9e0b.signature"
 SECRETS = (TOKEN, API_KEY, "payload-4f1c9e0b", "4f1c9e0b7d2a48c6a1e3")
+
+
+@pytest.fixture
+def task_defaults():
+    """Each test gives its own server and credentials."""
+    return {}
+
+
+@pytest.fixture
+def secrets():
+    return SECRETS
 
 
 def run_object(status="completed", **fields):
@@ -51,30 +54,6 @@ MESSAGE = {"id": "msg_1", "object": "thread.message", "role": "assistant", "run_
 def _fresh_warnings(monkeypatch):
     """Ansible keeps a module's warnings in a process-wide collection; each test runs a module of its own."""
     monkeypatch.setattr(ansible_warnings, "_global_warnings", type(ansible_warnings._global_warnings)())
-
-
-@pytest.fixture
-def server():
-    return ScriptedAdapter()
-
-
-@pytest.fixture
-def run_module(monkeypatch, capsys, server):
-    """run_module(module, **options) -> (exit code, result, raw output); HTTP goes to the scripted server."""
-    clock = FakeClock()
-    monkeypatch.setattr(_module, "Client", functools.partial(Client, session=session_for(server), sleep=clock.sleep, clock=clock))
-    monkeypatch.setattr(_run_module, "RunEngine", functools.partial(RunEngine, clock=clock, sleep=clock.sleep))
-
-    def runner(module, **options):
-        with module_args(options):
-            with pytest.raises(SystemExit) as exited:
-                module.main()
-        out = capsys.readouterr().out
-        for secret in SECRETS:
-            assert secret not in out
-        return exited.value.code, json.loads(out), out
-
-    return runner
 
 
 def warning_texts(result):
@@ -147,7 +126,7 @@ def test_a_token_from_default_azure_credential_is_used_for_the_foundry_scope_and
             return types.SimpleNamespace(token=TOKEN, expires_on=10 ** 10)
 
     monkeypatch.setattr(_auth, "DefaultAzureCredential", FakeDefaultAzureCredential)
-    monkeypatch.setattr(_options, "AZURE_IDENTITY_IMPORT_ERROR", None)
+    monkeypatch.setattr(_auth, "AZURE_IDENTITY_IMPORT_ERROR", None)
     server.add((200, run_object()), (500, {"error": {"message": f"upstream rejected Bearer {TOKEN}"}}))
     code, result, _out = run_module(openai_run_info, thread_id="thread_1", run_id="run_1", max_retries=0,
                                     api_base=FOUNDRY, api_version="2025-05-01")
@@ -158,7 +137,7 @@ def test_a_token_from_default_azure_credential_is_used_for_the_foundry_scope_and
 
 
 def test_without_azure_identity_an_azure_task_without_credentials_fails_before_any_request(run_module, server, monkeypatch):
-    monkeypatch.setattr(_options, "AZURE_IDENTITY_IMPORT_ERROR", "ModuleNotFoundError: No module named 'azure'")
+    monkeypatch.setattr(_auth, "AZURE_IDENTITY_IMPORT_ERROR", "ModuleNotFoundError: No module named 'azure'")
     code, result, _out = run_module(openai_run_info, thread_id="thread_1", run_id="run_1", api_base=FOUNDRY, api_version="2025-05-01")
     assert code == 1
     assert "needs the azure-identity Python package" in result["msg"]

@@ -1,10 +1,12 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Reading runs: one run, all its steps, the messages it wrote, and the exact filtered listing of a thread's runs.
+"""Every read helper: an assistant, a thread, a run, its steps, the messages it wrote, a thread's runs.
 
 Private to llmops.assistants: not a public API, it may change in any release.
-Shared by openai_run_info, openai_runs_info and the run engine; every request goes through the shared Client.
+What a 404 means is decided here, once per helper: find_object and find_thread answer None (not there),
+get_run fails the task (the run is not on that thread), not_found says which of thread or run is missing.
+Shared by the modules and the engines; every request goes through the shared Client.
 """
 
 from __future__ import annotations
@@ -12,15 +14,50 @@ from __future__ import annotations
 import json
 import typing as t
 
-from ._client import PAGE_SIZE_MAX, ApiError, Client
+from ._client import PAGE_SIZE_MAX, Client
+from ._errors import ApiError, TaskFailed
 
 ORDERS = ("asc", "desc")
 
 
-def get_run(client: Client, thread_id: str, run_id: str) -> tuple[dict[str, t.Any], t.Mapping[str, str]]:
-    """The run as the API returns it, and the response headers (for openai-poll-after-ms)."""
-    response = client.get("threads", thread_id, "runs", run_id)
+def find_object(client: Client, collection: str, object_id: str) -> dict[str, t.Any] | None:
+    """An assistant or thread (`collection` "assistants" or "threads"); None when the server has none with that ID (404)."""
+    try:
+        return client.get(collection, object_id).data
+    except ApiError as exc:
+        if exc.status == 404:
+            return None
+        raise
+
+
+def find_thread(client: Client, thread_id: str) -> dict[str, t.Any] | None:
+    """The thread; None when it is not there (404)."""
+    return find_object(client, "threads", thread_id)
+
+
+def get_run(
+    client: Client, thread_id: str, run_id: str, *, deadline: float | None = None, explain: bool = False
+) -> tuple[dict[str, t.Any], t.Mapping[str, str]]:
+    """The run as the API returns it, and the response headers (for openai-poll-after-ms).
+
+    A 404 fails the task (TaskFailed with thread_id): the run is not on that thread. With `explain`, one more
+    request tells whether the thread itself is missing, and the result carries the API's error.
+    """
+    try:
+        response = client.get("threads", thread_id, "runs", run_id, deadline=deadline)
+    except ApiError as exc:
+        if exc.status != 404:
+            raise
+        if explain:
+            raise not_found(client, exc, thread_id, run_id) from exc
+        raise TaskFailed(f"Run {run_id} was not found on thread {thread_id}: {exc.message}", thread_id=thread_id) from None
     return response.data, response.headers
+
+
+def newest_run(client: Client, thread_id: str) -> dict[str, t.Any] | None:
+    """The thread's newest run (the only one that can be active), or None."""
+    runs = client.get("threads", thread_id, "runs", params={"limit": 1, "order": "desc"}).data.get("data") or []
+    return runs[0] if runs else None
 
 
 def run_steps(client: Client, thread_id: str, run_id: str) -> list[dict[str, t.Any]]:
@@ -30,6 +67,23 @@ def run_steps(client: Client, thread_id: str, run_id: str) -> list[dict[str, t.A
         # The Terraform data source users come from exposes step_details as this string; keep it comparable.
         steps.append(dict(step, details=json.dumps(step.get("step_details"), sort_keys=True)))
     return steps
+
+
+def run_steps_if_listed(client: Client, thread_id: str, run_id: str, warn: t.Callable[[str], None]) -> list[dict[str, t.Any]] | None:
+    """run_steps, or None with a warning when the server has no run-steps endpoint.
+
+    Only for a run just read: the run exists, so a 404/405 here is about the endpoint, not the run.
+    """
+    try:
+        return run_steps(client, thread_id, run_id)
+    except ApiError as exc:
+        if exc.status not in (404, 405):
+            raise
+        warn(
+            f"The server does not list run steps (GET {exc.path} answered HTTP {exc.status}), so run.steps is "
+            "not returned; set include_steps to false to skip this request."
+        )
+        return None
 
 
 def run_messages(client: Client, thread_id: str, run_id: str) -> list[dict[str, t.Any]]:
@@ -119,10 +173,14 @@ def list_runs(
 def thread_exists(client: Client, thread_id: str) -> bool | None:
     """Whether the thread is there; None when that cannot be told."""
     try:
-        client.get("threads", thread_id)
-    except ApiError as exc:
-        return False if exc.status == 404 else None
-    return True
+        return find_thread(client, thread_id) is not None
+    except ApiError:
+        return None
+
+
+def not_found(client: Client, error: ApiError, thread_id: str, run_id: str | None = None) -> TaskFailed:
+    """The task's failure after a 404 reading a thread's runs: what is missing, and the API's error."""
+    return TaskFailed(not_found_message(client, error, thread_id, run_id), api_error=error.to_dict(), thread_id=thread_id)
 
 
 def not_found_message(client: Client, error: ApiError, thread_id: str, run_id: str | None = None) -> str:

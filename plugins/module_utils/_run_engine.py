@@ -1,35 +1,36 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The run engine shared by openai_run and openai_thread_run.
+"""The run engine shared by openai_run and openai_thread_run, and the run statuses.
 
 Private to llmops.assistants: not a public API, it may change in any release.
-One flow for both modules: payload, find by idempotency key, make room on a busy thread, create,
-answer tool calls, cancel, wait, and shape the result.
+One flow for both modules: build the request body, find the run by its idempotency key (_idempotency),
+make room on a busy thread, create, submit tool outputs, cancel, wait (wait_on_stream reads the event
+stream of a create; poll_until polls, never past the deadline), and report. Nothing here imports Ansible.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import time
 import typing as t
 
-from ._client import ApiError, ApiResponse, Client, EventStream
-from ._module import TaskFailed
+from ._api import get_run, newest_run, output_text, run_messages, run_steps
+from ._client import ApiResponse, Client, EventStream
+from ._errors import ApiError, TaskFailed
+from ._idempotency import find_run_by_key, keyed_payload
 from ._options import normalize_messages, normalize_response_format, normalize_tools
-from ._run_lookup import output_text, run_messages
 
-IDEMPOTENCY_METADATA_KEY = "ansible_idempotency_key"
-THREAD_OWNER_METADATA_KEY = "ansible_created_by"
-THREAD_OWNER = "llmops.assistants.openai_thread_run"
-
+# Every status a run can have (openai_runs_info's status choices); the sets below group them.
+RUN_STATUSES = (
+    "queued", "in_progress", "requires_action", "cancelling", "cancelled", "failed", "completed", "incomplete", "expired",
+)
+KNOWN_STATUSES = frozenset(RUN_STATUSES)
 KEEP_WAITING = frozenset({"queued", "in_progress", "cancelling"})
 CANCELLABLE = frozenset({"queued", "in_progress", "requires_action"})
 ACTIVE = KEEP_WAITING | {"requires_action"}
-TERMINAL = frozenset({"completed", "failed", "cancelled", "expired", "incomplete"})
-KNOWN_STATUSES = ACTIVE | TERMINAL
+TERMINAL = KNOWN_STATUSES - ACTIVE
 ANSWER_STATUSES = TERMINAL | {"requires_action"}
 FAILED_STATUSES = frozenset({"failed", "expired", "cancelled"})
 
@@ -52,12 +53,6 @@ RUN_FIELDS = (
 CREATE_RUN_ONLY_FIELDS = ("additional_instructions", "additional_messages", "reasoning_effort")
 
 
-class WaitTimedOut(Exception):
-    def __init__(self, run: dict[str, t.Any]) -> None:
-        super().__init__(run.get("status"))
-        self.run = run
-
-
 def snapshot(run: dict[str, t.Any] | None) -> dict[str, t.Any]:
     """What diff mode shows of a run."""
     if not run:
@@ -73,14 +68,8 @@ def poll_after_seconds(headers: t.Mapping[str, str]) -> float | None:
         return None
 
 
-def idempotency_value(thread_id: str, payload: dict[str, t.Any]) -> str:
-    """The same thread, assistant and parameters always give the same key."""
-    canonical = json.dumps({"thread_id": thread_id, "run": payload}, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:40]
-
-
 class RunEngine:
-    """Drives one run to the state a task asks for."""
+    """Drives one run on one thread (self.thread_id, set by each flow) to the state a task asks for."""
 
     def __init__(
         self,
@@ -108,9 +97,9 @@ class RunEngine:
         self.cancel_requested = False
         self.diff: dict[str, t.Any] = {"before": {}, "after": {}}
         self._payload: dict[str, t.Any] | None = None
-        self.streamed_thread_id: str | None = None
+        self.thread_id: str | None = None
 
-    # ---- payload -------------------------------------------------------------------------------
+    # ---- request bodies ------------------------------------------------------------------------
 
     def run_payload(self) -> dict[str, t.Any]:
         """The request body for a run on an existing thread; built (and so checked) once."""
@@ -127,163 +116,75 @@ class RunEngine:
             params["additional_messages"] = normalize_messages(params.get("additional_messages"), self.warn, "additional_messages")
         return {name: params[name] for name in fields if params.get(name) is not None}
 
-    def keyed_payload(self, thread_id: str, payload: dict[str, t.Any]) -> tuple[dict[str, t.Any], str]:
-        """The payload with the idempotency key stored in its metadata, and that key."""
-        key = self.params.get("idempotency_key") or idempotency_value(thread_id, payload)
-        keyed = dict(payload)
-        keyed["metadata"] = dict(payload.get("metadata") or {}, **{IDEMPOTENCY_METADATA_KEY: key})
-        return keyed, key
+    def _keyed_run_payload(self) -> tuple[dict[str, t.Any], str]:
+        return keyed_payload(self.params.get("idempotency_key"), self.thread_id, self.run_payload())
 
-    # ---- reading -------------------------------------------------------------------------------
-
-    def read_run(self, thread_id: str, run_id: str) -> tuple[dict[str, t.Any], t.Mapping[str, str]]:
-        try:
-            response = self.client.get("threads", thread_id, "runs", run_id, deadline=self.deadline)
-        except ApiError as exc:
-            if exc.status == 404:
-                raise TaskFailed(f"Run {run_id} was not found on thread {thread_id}: {exc.message}", thread_id=thread_id) from None
-            raise
-        return response.data, response.headers
-
-    def find_by_key(self, thread_id: str, key: str) -> tuple[dict[str, t.Any] | None, dict[str, t.Any] | None]:
-        """The run carrying this idempotency key, and the thread's newest run (the only one that can be active)."""
-        newest = None
-        try:
-            for run in self.client.items("threads", thread_id, "runs", order="desc"):
-                if run.get("thread_id", thread_id) != thread_id:
-                    continue  # some self-hosted servers list every thread's runs here
-                newest = newest or run
-                if (run.get("metadata") or {}).get(IDEMPOTENCY_METADATA_KEY) == key:
-                    return run, newest
-        except ApiError as exc:
-            if exc.status == 404:
-                raise TaskFailed(f"Thread {thread_id} was not found: {exc.message}", thread_id=thread_id) from None
-            raise
-        return None, newest
-
-    # ---- the flows -----------------------------------------------------------------------------
-
-    def present(self, thread_id: str) -> dict[str, t.Any]:
-        """A run on an existing thread: the one named by run_id, the one carrying the key, or a new one."""
-        run_id = self.params.get("run_id")
-        if run_id:
-            run, headers = self.read_run(thread_id, run_id)
-        else:
-            payload, key = self.keyed_payload(thread_id, self.run_payload())
-            run, newest = self.find_by_key(thread_id, key)
-            headers = {}
-            if run is None:
-                return self._create(thread_id, payload, key, newest)
-        self.diff["before"] = snapshot(run)
-        run = self._converge_metadata(thread_id, run)
-        if self.params.get("tool_outputs"):
-            run, headers = self._answer_tool_calls(thread_id, run)
-        return self.finish(thread_id, run, headers)
-
-    def absent(self, thread_id: str) -> dict[str, t.Any]:
-        """No run left running: cancel the run found by run_id or by the key."""
-        run_id = self.params.get("run_id")
-        try:
-            if run_id:
-                run, _headers = self.read_run(thread_id, run_id)
-            else:
-                _payload, key = self.keyed_payload(thread_id, self.run_payload())
-                run, _newest = self.find_by_key(thread_id, key)
-        except TaskFailed:
-            # The run or its thread is gone: nothing is running.
-            return self.result(thread_id, None)
-        return self.cancel_and_report(thread_id, run)
-
-    def cancel_and_report(self, thread_id: str, run: dict[str, t.Any] | None) -> dict[str, t.Any]:
-        self.diff["before"] = snapshot(run)
-        if run is None or run["status"] not in CANCELLABLE:
-            if run is not None and run["status"] == "cancelling" and self.wait:
-                run = self._wait_for(thread_id, run, TERMINAL)
-            self.diff["after"] = snapshot(run)
-            return self.result(thread_id, run)
-        run = self._cancel(thread_id, run)
-        if self.wait and not self.check_mode:
-            run = self._wait_for(thread_id, run, TERMINAL)
-        self.diff["after"] = snapshot(run)
-        return self.result(thread_id, run)
-
-    def finish(self, thread_id: str, run: dict[str, t.Any], headers: t.Mapping[str, str] | None = None) -> dict[str, t.Any]:
-        """Wait if asked, then shape the result or fail the task as the run's end deserves."""
-        if self.wait and not self.check_mode and run["status"] not in ANSWER_STATUSES:
-            run = self._wait_for(thread_id, run, ANSWER_STATUSES, headers)
-        self.diff["after"] = snapshot(run)
-        return self.answer(thread_id, run)
-
-    # ---- steps ---------------------------------------------------------------------------------
-
-    def _create(
-        self, thread_id: str, payload: dict[str, t.Any], key: str, newest: dict[str, t.Any] | None
-    ) -> dict[str, t.Any]:
-        self.changed = True
-        if newest is not None and newest.get("status") in ACTIVE:
-            self.make_room(thread_id, newest)
-        if self.check_mode:
-            predicted = {"status": "queued", "metadata": payload.get("metadata") or {}}
-            self.diff["after"] = predicted
-            return self.result(thread_id, None)
-        for attempt in (1, 2):
-            try:
-                response = self.client.create(
-                    "threads", thread_id, "runs", body=self.streamed(payload),
-                    find_existing=lambda: self.find_by_key(thread_id, key)[0], stream=self.streams,
-                )
-            except ApiError as exc:
-                busy = exc.status == 400 and _BUSY_THREAD.search(exc.message or "")
-                if not busy or attempt == 2:
-                    raise
-                # Another client started a run between our lookup and our create.
-                _run, newest = self.find_by_key(thread_id, key)
-                if newest is None or newest.get("status") not in ACTIVE:
-                    raise
-                self.make_room(thread_id, newest)
-                continue
-            run, headers = self.follow(response)
-            if run is None:
-                # The stream broke before it named the run: the key says whether the create was applied.
-                run = self.find_by_key(thread_id, key)[0]
-                if run is None:
-                    run, headers = self.follow(self.client.create(
-                        "threads", thread_id, "runs", body=payload, find_existing=lambda: self.find_by_key(thread_id, key)[0],
-                    ))
-            return self.finish(thread_id, run, headers)
-        raise AssertionError("unreachable")  # pragma: no cover
+    def _body(self, body: dict[str, t.Any]) -> dict[str, t.Any]:
+        """A create's body, asking for the event stream when the engine waits on it."""
+        return dict(body, stream=True) if self.waits_on_stream else body
 
     @property
-    def streams(self) -> bool:
+    def waits_on_stream(self) -> bool:
         """Whether to wait on the event stream rather than by polling."""
         return bool(self.wait and self.params.get("stream", True) and not self.check_mode)
 
-    def streamed(self, body: dict[str, t.Any]) -> dict[str, t.Any]:
-        return dict(body, stream=True) if self.streams else body
+    # ---- reading -------------------------------------------------------------------------------
 
-    def follow(self, response: ApiResponse) -> tuple[dict[str, t.Any] | None, t.Mapping[str, str]]:
-        """The run a create answered with: the JSON object, or the last run an event stream showed.
+    def _read_run(self, run_id: str) -> tuple[dict[str, t.Any], t.Mapping[str, str]]:
+        return get_run(self.client, self.thread_id, run_id, deadline=self.deadline)
 
-        The stream is read until the run stops, breaks, or the deadline passes; finish() polls from there.
-        """
-        if not isinstance(response.data, EventStream):
-            return response.data, response.headers
-        run = None
+    def _find_by_key(self, key: str) -> tuple[dict[str, t.Any] | None, dict[str, t.Any] | None]:
+        return find_run_by_key(self.client, self.thread_id, key)
+
+    def _run_unless(self, run_id: str, statuses: t.Collection[str]) -> dict[str, t.Any] | None:
+        """The run, read again; None while its status is still one of `statuses` (the request was not applied)."""
+        run, _headers = self._read_run(run_id)
+        return None if run["status"] in statuses else run
+
+    # ---- the flows (each names the thread it works on) -----------------------------------------
+
+    def present(self, thread_id: str) -> dict[str, t.Any]:
+        """A run on an existing thread: the one named by run_id, the one carrying the key, or a new one."""
+        self.thread_id = thread_id
+        run_id = self.params.get("run_id")
+        if run_id:
+            run, headers = self._read_run(run_id)
+        else:
+            payload, key = self._keyed_run_payload()
+            run, newest = self._find_by_key(key)
+            headers = {}
+            if run is None:
+                return self._create_run(payload, key, newest)
+        self.diff["before"] = snapshot(run)
+        run = self._converge_metadata(run)
+        if self.params.get("tool_outputs"):
+            run, headers = self._submit_tool_outputs(run)
+        return self.wait_and_report(run, headers)
+
+    def absent(self, thread_id: str) -> dict[str, t.Any]:
+        """No run left running: cancel the run found by run_id or by the key."""
+        self.thread_id = thread_id
+        run_id = self.params.get("run_id")
         try:
-            for event, data in response.data:
-                if event.startswith("thread.run.") and not event.startswith("thread.run.step.") and isinstance(data, dict):
-                    run = data
-                    if run.get("status") in ANSWER_STATUSES:
-                        break
-                elif event == "thread.created" and isinstance(data, dict):
-                    self.streamed_thread_id = data.get("id")
-                if self._clock() >= self.deadline:
-                    break
-        except ApiError:
-            pass  # a broken stream is followed by polling
-        finally:
-            response.data.close()
-        return run, {}
+            if run_id:
+                run, _headers = self._read_run(run_id)
+            else:
+                _payload, key = self._keyed_run_payload()
+                run, _newest = self._find_by_key(key)
+        except TaskFailed:
+            # The run or its thread is gone: nothing is running.
+            return self.result(None)
+        return self.cancel_and_report(run)
+
+    def cancel_newest(self, thread_id: str) -> dict[str, t.Any]:
+        """No run left running on the thread: cancel its newest run (the only one that can be active)."""
+        self.thread_id = thread_id
+        return self.cancel_and_report(newest_run(self.client, thread_id))
+
+    def unchanged(self, thread_id: str | None) -> dict[str, t.Any]:
+        """The result of a task that found nothing to do on the thread."""
+        self.thread_id = thread_id
+        return self.result(None)
 
     def create_thread_and_run(self, payload: dict[str, t.Any]) -> dict[str, t.Any]:
         """A new thread and its run in one request. A thread cannot be found again, so a create that may
@@ -291,41 +192,96 @@ class RunEngine:
         self.changed = True
         if self.check_mode:
             self.diff["after"] = {"status": "queued", "metadata": payload.get("metadata") or {}}
-            return self.result(None, None)
-        response = self.client.create("threads", "runs", body=self.streamed(payload), stream=self.streams)
-        run, headers = self.follow(response)
+            return self.result(None)
+        response = self.client.create("threads", "runs", body=self._body(payload), stream=self.waits_on_stream)
+        run, headers = self.wait_on_stream(response)
         if run is None:
-            thread_id = self.streamed_thread_id
-            newest = self.newest_run(thread_id) if thread_id else None
+            newest = newest_run(self.client, self.thread_id) if self.thread_id else None
             if newest is None:
                 raise TaskFailed(
                     "The event stream broke before it named the new thread's run, and a thread cannot be looked up "
                     "without its ID, so the run could not be found (it was not created again).",
-                    thread_id=thread_id, changed=True,
+                    thread_id=self.thread_id, changed=True,
                 )
             run = newest
-        return self.finish(run["thread_id"], run, headers)
+        self.thread_id = run["thread_id"]
+        return self.wait_and_report(run, headers)
 
-    def newest_run(self, thread_id: str) -> dict[str, t.Any] | None:
-        runs = self.client.get("threads", thread_id, "runs", params={"limit": 1, "order": "desc"}).data.get("data") or []
-        return runs[0] if runs else None
+    def cancel_and_report(self, run: dict[str, t.Any] | None) -> dict[str, t.Any]:
+        self.diff["before"] = snapshot(run)
+        if run is None or run["status"] not in CANCELLABLE:
+            if run is not None and run["status"] == "cancelling" and self.wait:
+                run = self.poll_until(run, TERMINAL)
+            self.diff["after"] = snapshot(run)
+            return self.result(run)
+        run = self._cancel(run)
+        if self.wait and not self.check_mode:
+            run = self.poll_until(run, TERMINAL)
+        self.diff["after"] = snapshot(run)
+        return self.result(run)
 
-    def make_room(self, thread_id: str, active: dict[str, t.Any]) -> None:
+    def wait_and_report(self, run: dict[str, t.Any], headers: t.Mapping[str, str] | None = None) -> dict[str, t.Any]:
+        """Poll until the run stops if asked to wait, then report it (or fail the task as its end deserves)."""
+        if self.wait and not self.check_mode and run["status"] not in ANSWER_STATUSES:
+            run = self.poll_until(run, ANSWER_STATUSES, headers)
+        self.diff["after"] = snapshot(run)
+        return self.report_stopped_run(run)
+
+    # ---- changing ------------------------------------------------------------------------------
+
+    def _create_run(self, payload: dict[str, t.Any], key: str, newest: dict[str, t.Any] | None) -> dict[str, t.Any]:
+        self.changed = True
+        if newest is not None and newest.get("status") in ACTIVE:
+            self.make_room(newest)
+        if self.check_mode:
+            predicted = {"status": "queued", "metadata": payload.get("metadata") or {}}
+            self.diff["after"] = predicted
+            return self.result(None)
+
+        def find_existing() -> dict[str, t.Any] | None:
+            return self._find_by_key(key)[0]
+
+        try:
+            response = self.client.create(
+                "threads", self.thread_id, "runs", body=self._body(payload), find_existing=find_existing, stream=self.waits_on_stream,
+            )
+        except ApiError as exc:
+            if not (exc.status == 400 and _BUSY_THREAD.search(exc.message or "")):
+                raise
+            # Another client started a run between our lookup and our create: make room once more, then send it again.
+            _run, newest = self._find_by_key(key)
+            if newest is None or newest.get("status") not in ACTIVE:
+                raise
+            self.make_room(newest)
+            response = self.client.create(
+                "threads", self.thread_id, "runs", body=self._body(payload), find_existing=find_existing, stream=self.waits_on_stream,
+            )
+        run, headers = self.wait_on_stream(response)
+        if run is None:
+            # The stream broke before it named the run: the key says whether the create was applied.
+            run = find_existing()
+            if run is None:
+                run, headers = self.wait_on_stream(
+                    self.client.create("threads", self.thread_id, "runs", body=payload, find_existing=find_existing)
+                )
+        return self.wait_and_report(run, headers)
+
+    def make_room(self, active: dict[str, t.Any]) -> None:
         """A thread holds one active run: fail, wait for it, or cancel it, as on_active_run says."""
         policy = self.params.get("on_active_run", "fail")
         if policy == "fail":
             raise TaskFailed(
-                f"Thread {thread_id} already has an active run {active['id']} (status {active['status']}). "
+                f"Thread {self.thread_id} already has an active run {active['id']} (status {active['status']}). "
                 "Set on_active_run to wait or cancel, or cancel that run first.",
-                thread_id=thread_id, active_run=active, changed=False,
+                thread_id=self.thread_id, active_run=active, changed=False,
             )
         if self.check_mode:
             return
         if policy == "cancel" and active["status"] in CANCELLABLE:
-            active = self._cancel(thread_id, active, requested=False)
-        self._wait_for(thread_id, active, TERMINAL, what=f"the active run {active['id']} to finish before creating a new one")
+            active = self._cancel(active, requested=False)
+        self.poll_until(active, TERMINAL, what=f"the active run {active['id']} to finish before creating a new one")
 
-    def _converge_metadata(self, thread_id: str, run: dict[str, t.Any]) -> dict[str, t.Any]:
+    def _converge_metadata(self, run: dict[str, t.Any]) -> dict[str, t.Any]:
         wanted = self.params.get("metadata")
         current = run.get("metadata") or {}
         if not wanted or all(current.get(k) == v for k, v in wanted.items()):
@@ -334,23 +290,23 @@ class RunEngine:
         merged = dict(current, **wanted)
         if self.check_mode:
             return dict(run, metadata=merged)
-        return self.client.post("threads", thread_id, "runs", run["id"], body={"metadata": merged}).data
+        return self.client.post("threads", self.thread_id, "runs", run["id"], body={"metadata": merged}).data
 
-    def _answer_tool_calls(self, thread_id: str, run: dict[str, t.Any]) -> tuple[dict[str, t.Any], t.Mapping[str, str]]:
+    def _submit_tool_outputs(self, run: dict[str, t.Any]) -> tuple[dict[str, t.Any], t.Mapping[str, str]]:
         outputs = self.params["tool_outputs"]
         given = [item["tool_call_id"] for item in outputs]
         if run["status"] != "requires_action":
-            if self._already_answered(thread_id, run, outputs):
+            if self._already_answered(run, outputs):
                 return run, {}
             raise TaskFailed(
                 f"Run {run['id']} is {run['status']}, not requires_action, so tool_outputs cannot be submitted.",
-                run=run, thread_id=thread_id,
+                run=run, thread_id=self.thread_id,
             )
         kind = (run.get("required_action") or {}).get("type")
         if kind != TOOL_OUTPUTS_ACTION:
             raise TaskFailed(
                 f"Run {run['id']} requires an action of type {kind!r}, not {TOOL_OUTPUTS_ACTION}, so tool_outputs cannot answer it.",
-                run=run, thread_id=thread_id,
+                run=run, thread_id=self.thread_id,
             )
         calls = ((run.get("required_action") or {}).get("submit_tool_outputs") or {}).get("tool_calls") or []
         wanted = [call["id"] for call in calls]
@@ -365,58 +321,81 @@ class RunEngine:
             raise TaskFailed(
                 f"tool_outputs must answer exactly the tool calls of run {run['id']} ({', '.join(wanted)}); it is "
                 + " and ".join(parts) + ".",
-                run=run, thread_id=thread_id,
+                run=run, thread_id=self.thread_id,
             )
         self.changed = True
         if self.check_mode:
             return dict(run, status="queued"), {}
         run_id = run["id"]
         response = self.client.create(
-            "threads", thread_id, "runs", run_id, "submit_tool_outputs",
-            body=self.streamed({"tool_outputs": [{"tool_call_id": o["tool_call_id"], "output": o["output"]} for o in outputs]}),
-            find_existing=lambda: self._read_if_not(thread_id, run_id, {"requires_action"}), stream=self.streams,
+            "threads", self.thread_id, "runs", run_id, "submit_tool_outputs",
+            body=self._body({"tool_outputs": [{"tool_call_id": o["tool_call_id"], "output": o["output"]} for o in outputs]}),
+            find_existing=lambda: self._run_unless(run_id, {"requires_action"}), stream=self.waits_on_stream,
         )
-        answered, headers = self.follow(response)
+        answered, headers = self.wait_on_stream(response)
         if answered is None:
-            return self.read_run(thread_id, run_id)
+            return self._read_run(run_id)
         return answered, headers
 
-    def _already_answered(self, thread_id: str, run: dict[str, t.Any], outputs: list[dict[str, t.Any]]) -> bool:
+    def _already_answered(self, run: dict[str, t.Any], outputs: list[dict[str, t.Any]]) -> bool:
         """A re-run of the task that answered these tool calls: the run's steps hold the same outputs."""
         answered = {}
-        for step in self.client.items("threads", thread_id, "runs", run["id"], "steps", order="asc"):
+        for step in run_steps(self.client, self.thread_id, run["id"]):
             for call in (step.get("step_details") or {}).get("tool_calls") or []:
                 answered[call.get("id")] = (call.get("function") or {}).get("output")
         return all(answered.get(o["tool_call_id"]) == o["output"] for o in outputs)
 
-    def _read_if_not(self, thread_id: str, run_id: str, statuses: t.Collection[str]) -> dict[str, t.Any] | None:
-        run, _headers = self.read_run(thread_id, run_id)
-        return None if run["status"] in statuses else run
-
-    def _cancel(self, thread_id: str, run: dict[str, t.Any], *, requested: bool = True) -> dict[str, t.Any]:
+    def _cancel(self, run: dict[str, t.Any], *, requested: bool = True) -> dict[str, t.Any]:
         self.changed = True
         self.cancel_requested = self.cancel_requested or requested
         if self.check_mode:
             return dict(run, status="cancelling")
         try:
             return self.client.create(
-                "threads", thread_id, "runs", run["id"], "cancel", body={},
-                find_existing=lambda: self._read_if_not(thread_id, run["id"], CANCELLABLE),
+                "threads", self.thread_id, "runs", run["id"], "cancel", body={},
+                find_existing=lambda: self._run_unless(run["id"], CANCELLABLE),
             ).data
         except ApiError as exc:
             if exc.status != 400:
                 raise
             # It finished (or began cancelling) between our read and our cancel.
-            current, _headers = self.read_run(thread_id, run["id"])
+            current, _headers = self._read_run(run["id"])
             if current["status"] in CANCELLABLE:
                 raise
             if requested:
                 self.changed = False
             return current
 
-    def _wait_for(
+    # ---- waiting -------------------------------------------------------------------------------
+
+    def wait_on_stream(self, response: ApiResponse) -> tuple[dict[str, t.Any] | None, t.Mapping[str, str]]:
+        """The run a create answered with: the last run its event stream showed, or the JSON run of a server
+        that did not stream. None when the stream broke before it named the run.
+
+        The stream is read until the run stops, the stream breaks, or the deadline passes; wait_and_report
+        polls from there. A thread.created event names the thread of a create_thread_and_run.
+        """
+        if not isinstance(response.data, EventStream):
+            return response.data, response.headers
+        run = None
+        try:
+            for event, data in response.data:
+                if event.startswith("thread.run.") and not event.startswith("thread.run.step.") and isinstance(data, dict):
+                    run = data
+                    if run.get("status") in ANSWER_STATUSES:
+                        break
+                elif event == "thread.created" and isinstance(data, dict):
+                    self.thread_id = data.get("id")
+                if self._clock() >= self.deadline:
+                    break
+        except ApiError:
+            pass  # a broken stream is followed by polling
+        finally:
+            response.data.close()
+        return run, {}
+
+    def poll_until(
         self,
-        thread_id: str,
         run: dict[str, t.Any],
         stop: t.Collection[str],
         headers: t.Mapping[str, str] | None = None,
@@ -430,48 +409,48 @@ class RunEngine:
             if run["status"] not in KNOWN_STATUSES:
                 raise TaskFailed(
                     f"Run {run['id']} has the status {run['status']!r}, which this module does not know; stopped waiting.",
-                    run=run, thread_id=thread_id,
+                    run=run, thread_id=self.thread_id,
                 )
             remaining = self.deadline - self._clock()
             if remaining <= 0:
-                self._timed_out(thread_id, run, what)
+                self._timed_out(run, what)
             delay = hint if hint is not None else interval
             interval = min(interval * POLL_GROWTH, cap)
             self._sleep(max(0.0, min(delay, remaining)))
-            run, headers = self.read_run(thread_id, run["id"])
+            run, headers = self._read_run(run["id"])
             hint = poll_after_seconds(headers)
         return run
 
-    def _timed_out(self, thread_id: str, run: dict[str, t.Any], what: str) -> t.NoReturn:
+    def _timed_out(self, run: dict[str, t.Any], what: str) -> t.NoReturn:
         message = f"Timed out after {self.wait_timeout:g} seconds waiting for {what or 'run ' + run['id']}; its last status was {run['status']}."
         if self.params.get("cancel_on_timeout") and run["status"] in CANCELLABLE and not what:
-            run = self._cancel(thread_id, run)
+            run = self._cancel(run)
             message += f" The run was cancelled (cancel_on_timeout); its status is now {run['status']}."
-        raise TaskFailed(message, run=run, thread_id=thread_id, changed=self.changed)
+        raise TaskFailed(message, run=run, thread_id=self.thread_id, changed=self.changed)
 
     # ---- results -------------------------------------------------------------------------------
 
-    def answer(self, thread_id: str, run: dict[str, t.Any]) -> dict[str, t.Any]:
+    def report_stopped_run(self, run: dict[str, t.Any]) -> dict[str, t.Any]:
         """The result for a run that stopped (or was not waited for); a run that went wrong fails the task."""
         status = run.get("status")
         if status in FAILED_STATUSES and not (status == "cancelled" and self.cancel_requested):
             error = run.get("last_error") or {}
             detail = f": {error.get('code')}: {error.get('message')}" if error else ""
-            raise TaskFailed(f"Run {run['id']} {status}{detail}", run=run, thread_id=thread_id, changed=self.changed)
-        result = self.result(thread_id, run)
+            raise TaskFailed(f"Run {run['id']} {status}{detail}", run=run, thread_id=self.thread_id, changed=self.changed)
+        result = self.result(run)
         if status == "completed":
-            result["messages"] = run_messages(self.client, thread_id, run["id"])
+            result["messages"] = run_messages(self.client, self.thread_id, run["id"])
             result["output_text"] = output_text(result["messages"])
         elif status == "incomplete":
             self.warn(f"Run {run['id']} ended incomplete: {json.dumps(run.get('incomplete_details'))}")
         elif status == "requires_action":
-            self._check_required_action(thread_id, run)
+            self._check_required_action(run)
             # A number of seconds on every server we know; anything else is left out rather than break the task.
             if isinstance(run.get("expires_at"), (int, float)) and not isinstance(run["expires_at"], bool):
                 result["expires_in"] = max(0, int(run["expires_at"] - self._wall()))
         return result
 
-    def _check_required_action(self, thread_id: str, run: dict[str, t.Any]) -> None:
+    def _check_required_action(self, run: dict[str, t.Any]) -> None:
         """Tool outputs are the task's to give; tool approvals only warn; an unknown type fails the task."""
         action = run.get("required_action") or {}
         kind = action.get("type")
@@ -489,8 +468,8 @@ class RunEngine:
         raise TaskFailed(
             f"Run {run['id']} requires an action of type {kind!r}, which this module does not know how to answer "
             f"(it answers {TOOL_OUTPUTS_ACTION} with tool_outputs and reports {TOOL_APPROVAL_ACTION}); the run is left as it is.",
-            run=run, thread_id=thread_id, changed=self.changed,
+            run=run, thread_id=self.thread_id, changed=self.changed,
         )
 
-    def result(self, thread_id: str | None, run: dict[str, t.Any] | None) -> dict[str, t.Any]:
-        return {"changed": self.changed, "run": run, "thread_id": thread_id, "diff": self.diff}
+    def result(self, run: dict[str, t.Any] | None) -> dict[str, t.Any]:
+        return {"changed": self.changed, "run": run, "thread_id": self.thread_id, "diff": self.diff}

@@ -13,108 +13,22 @@ import json
 import math
 import random
 import typing as t
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from requests.adapters import BaseAdapter
 
-from ansible_collections.llmops.assistants.plugins.module_utils._client import ApiError, Client
-from ansible_collections.llmops.assistants.plugins.module_utils._run_lookup import (
+from ansible_collections.llmops.assistants.plugins.module_utils._client import Client
+from ansible_collections.llmops.assistants.plugins.module_utils._errors import TaskFailed
+from ansible_collections.llmops.assistants.tests.unit.plugins.fakes import FAKE_API_BASE as BASE, FakeApi
+from ansible_collections.llmops.assistants.plugins.module_utils._api import (
     get_run,
     list_runs,
-    not_found_message,
     output_text,
     run_messages,
     run_steps,
 )
 
-BASE = "http://assistants.test/v1"
 THREAD = "thread_t1"
-
-
-class FakeApi(BaseAdapter):
-    """Threads with runs, steps and messages, listed with the API's cursor semantics.
-
-    A list is sorted by creation, reversed for order=desc; `after` gives the items following the cursor,
-    `before` the `limit` items immediately preceding it (still sorted in order); has_more says whether
-    more exist in the direction of travel.
-    """
-
-    def __init__(self, *, azure_style: bool = False) -> None:
-        super().__init__()
-        self.threads: dict[str, list[dict[str, t.Any]]] = {}
-        self.steps: dict[str, list[dict[str, t.Any]]] = {}
-        self.messages: dict[str, list[dict[str, t.Any]]] = {}
-        self.azure_style = azure_style
-        self.requests: list[tuple[str, str, dict[str, str]]] = []
-
-    def add_runs(self, thread_id: str, statuses: t.Sequence[str]) -> list[dict[str, t.Any]]:
-        runs = self.threads.setdefault(thread_id, [])
-        for status in statuses:
-            number = len(runs)
-            runs.append({"id": f"run_{number:04d}", "object": "thread.run", "created_at": 1700000000 + number,
-                         "thread_id": thread_id, "status": status})
-        return runs
-
-    def list_requests(self, suffix: str = "/runs") -> list[dict[str, str]]:
-        return [query for method, path, query in self.requests if method == "GET" and path.endswith(suffix)]
-
-    def send(self, request: requests.PreparedRequest, **kwargs: t.Any) -> requests.Response:
-        url = urlsplit(request.url)
-        query = {key: values[-1] for key, values in parse_qs(url.query).items()}
-        path = url.path[len(urlsplit(BASE).path):]
-        self.requests.append((request.method, path, query))
-        parts = path.strip("/").split("/")
-        if parts[0] != "threads" or parts[1] not in self.threads:
-            return self._respond(request, 404, {"error": {"message": f"No thread found with id '{parts[1]}'.",
-                                                          "type": "invalid_request_error", "code": None, "param": None}})
-        runs = self.threads[parts[1]]
-        if len(parts) == 2:
-            return self._respond(request, 200, {"id": parts[1], "object": "thread"})
-        if parts[2] == "messages":
-            items = [m for m in self.messages.get(parts[1], []) if m.get("run_id") == query.get("run_id")]
-            return self._list(request, items, query)
-        by_id = {run["id"]: run for run in runs}
-        if len(parts) == 3:
-            return self._list(request, runs, query)
-        if parts[3] not in by_id:
-            return self._respond(request, 404, {"error": {"message": f"No run found with id '{parts[3]}'.",
-                                                          "type": "invalid_request_error", "code": None, "param": None}})
-        if len(parts) == 4:
-            return self._respond(request, 200, by_id[parts[3]], {"openai-poll-after-ms": "250"})
-        return self._list(request, self.steps.get(parts[3], []), query)
-
-    def _list(self, request: requests.PreparedRequest, items: list[dict[str, t.Any]], query: dict[str, str]) -> requests.Response:
-        limit = int(query.get("limit", 20))
-        assert 1 <= limit <= 100, f"limit {limit} out of the API's range"
-        ordered = items if query.get("order", "desc") == "asc" else items[::-1]
-        ids = [item["id"] for item in ordered]
-        if "before" in query:
-            end = ids.index(query["before"])
-            start = max(0, end - limit)
-            page, has_more = ordered[start:end], start > 0
-        else:
-            start = ids.index(query["after"]) + 1 if "after" in query else 0
-            page, has_more = ordered[start:start + limit], start + limit < len(ordered)
-        body: dict[str, t.Any] = {"data": page, "has_more": has_more}
-        if not self.azure_style:
-            body.update(object="list", first_id=page[0]["id"] if page else None, last_id=page[-1]["id"] if page else None)
-        return self._respond(request, 200, body)
-
-    @staticmethod
-    def _respond(request: requests.PreparedRequest, status: int, body: t.Any, headers: dict[str, str] | None = None) -> requests.Response:
-        response = requests.Response()
-        response.status_code = status
-        response._content = json.dumps(body).encode()
-        response.headers.update({"Content-Type": "application/json", **(headers or {})})
-        response.url = request.url
-        response.request = request
-        response.reason = "OK" if status == 200 else "Not Found"
-        return response
-
-    def close(self) -> None:
-        pass
 
 
 @pytest.fixture
@@ -323,17 +237,17 @@ def test_output_text_keeps_only_text_parts() -> None:
 
 def test_not_found_names_the_missing_thread(api: FakeApi) -> None:
     client = client_for(api)
-    with pytest.raises(ApiError) as caught:
-        get_run(client, "thread_gone", "run_x")
-    message = not_found_message(client, caught.value, "thread_gone", "run_x")
+    with pytest.raises(TaskFailed) as caught:
+        get_run(client, "thread_gone", "run_x", explain=True)
+    message = caught.value.message
     assert message.startswith("Thread thread_gone was not found")
 
 
 def test_not_found_names_the_missing_run(api: FakeApi) -> None:
     api.add_runs(THREAD, ["completed"])
     client = client_for(api)
-    with pytest.raises(ApiError) as caught:
-        get_run(client, THREAD, "run_missing")
-    message = not_found_message(client, caught.value, THREAD, "run_missing")
+    with pytest.raises(TaskFailed) as caught:
+        get_run(client, THREAD, "run_missing", explain=True)
+    message = caught.value.message
     assert message.startswith(f"Run run_missing was not found on thread {THREAD}")
     assert "No run found with id 'run_missing'" in message

@@ -1,29 +1,31 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Shared fakes for the module_utils tests: a scripted server, a fake clock, and module args.
+"""The fakes of the unit tests: a scripted transport, a fake API with cursor paging, a fake clock, module args.
 
 Nothing here opens a socket or sleeps. The client talks to a real requests.Session whose
-http:// and https:// prefixes are mounted on ScriptedAdapter, so headers, URL preparation and
-redirect handling are requests' own; only the wire is replaced.
+http:// and https:// prefixes are mounted on ScriptedAdapter (or FakeApi), so headers, URL preparation
+and redirect handling are requests' own; only the wire is replaced. The fixtures that wire these into
+the client and the modules are in conftest.py next to this file.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 import typing as t
 from unittest import mock
+from urllib.parse import parse_qs, parse_qsl, urlsplit
 
-import pytest
 import requests
 import urllib3
 from urllib3 import exceptions as u3
 
-from ansible_collections.llmops.assistants.plugins.module_utils._client import Client
-
 API_BASE = "https://api.example.test/v1"
 API_KEY = "sk-test-4f1c9e0b7d2a48c6a1e3"
+# Where FakeApi answers; its paths are read under this base path.
+FAKE_API_BASE = "http://assistants.test/v1"
 
 
 def make_response(
@@ -137,9 +139,91 @@ class ScriptedAdapter(requests.adapters.BaseAdapter):
         return [request.method for request in self.sent]
 
     def query(self, index: int) -> dict[str, str]:
-        from urllib.parse import parse_qsl, urlsplit  # pylint: disable=import-outside-toplevel
-
         return dict(parse_qsl(urlsplit(self.sent[index].url).query))
+
+
+class FakeApi(requests.adapters.BaseAdapter):
+    """Threads with runs, steps and messages, listed with the API's cursor semantics.
+
+    A list is sorted by creation, reversed for order=desc; `after` gives the items following the cursor,
+    `before` the `limit` items immediately preceding it (still sorted in order); has_more says whether
+    more exist in the direction of travel.
+    """
+
+    def __init__(self, *, azure_style: bool = False) -> None:
+        super().__init__()
+        self.threads: dict[str, list[dict[str, t.Any]]] = {}
+        self.steps: dict[str, list[dict[str, t.Any]]] = {}
+        self.messages: dict[str, list[dict[str, t.Any]]] = {}
+        self.azure_style = azure_style
+        self.requests: list[tuple[str, str, dict[str, str]]] = []
+
+    def add_runs(self, thread_id: str, statuses: t.Sequence[str]) -> list[dict[str, t.Any]]:
+        runs = self.threads.setdefault(thread_id, [])
+        for status in statuses:
+            number = len(runs)
+            runs.append({"id": f"run_{number:04d}", "object": "thread.run", "created_at": 1700000000 + number,
+                         "thread_id": thread_id, "status": status})
+        return runs
+
+    def list_requests(self, suffix: str = "/runs") -> list[dict[str, str]]:
+        return [query for method, path, query in self.requests if method == "GET" and path.endswith(suffix)]
+
+    def send(self, request: requests.PreparedRequest, **kwargs: t.Any) -> requests.Response:
+        url = urlsplit(request.url)
+        query = {key: values[-1] for key, values in parse_qs(url.query).items()}
+        path = url.path[len(urlsplit(FAKE_API_BASE).path):]
+        self.requests.append((request.method, path, query))
+        parts = path.strip("/").split("/")
+        if parts[0] != "threads" or parts[1] not in self.threads:
+            return self._respond(request, 404, {"error": {"message": f"No thread found with id '{parts[1]}'.",
+                                                          "type": "invalid_request_error", "code": None, "param": None}})
+        runs = self.threads[parts[1]]
+        if len(parts) == 2:
+            return self._respond(request, 200, {"id": parts[1], "object": "thread"})
+        if parts[2] == "messages":
+            items = [m for m in self.messages.get(parts[1], []) if m.get("run_id") == query.get("run_id")]
+            return self._list(request, items, query)
+        by_id = {run["id"]: run for run in runs}
+        if len(parts) == 3:
+            return self._list(request, runs, query)
+        if parts[3] not in by_id:
+            return self._respond(request, 404, {"error": {"message": f"No run found with id '{parts[3]}'.",
+                                                          "type": "invalid_request_error", "code": None, "param": None}})
+        if len(parts) == 4:
+            return self._respond(request, 200, by_id[parts[3]], {"openai-poll-after-ms": "250"})
+        return self._list(request, self.steps.get(parts[3], []), query)
+
+    def _list(self, request: requests.PreparedRequest, items: list[dict[str, t.Any]], query: dict[str, str]) -> requests.Response:
+        limit = int(query.get("limit", 20))
+        assert 1 <= limit <= 100, f"limit {limit} out of the API's range"
+        ordered = items if query.get("order", "desc") == "asc" else items[::-1]
+        ids = [item["id"] for item in ordered]
+        if "before" in query:
+            end = ids.index(query["before"])
+            start = max(0, end - limit)
+            page, has_more = ordered[start:end], start > 0
+        else:
+            start = ids.index(query["after"]) + 1 if "after" in query else 0
+            page, has_more = ordered[start:start + limit], start + limit < len(ordered)
+        body: dict[str, t.Any] = {"data": page, "has_more": has_more}
+        if not self.azure_style:
+            body.update(object="list", first_id=page[0]["id"] if page else None, last_id=page[-1]["id"] if page else None)
+        return self._respond(request, 200, body)
+
+    @staticmethod
+    def _respond(request: requests.PreparedRequest, status: int, body: t.Any, headers: dict[str, str] | None = None) -> requests.Response:
+        response = requests.Response()
+        response.status_code = status
+        response._content = json.dumps(body).encode()
+        response.headers.update({"Content-Type": "application/json", **(headers or {})})
+        response.url = request.url
+        response.request = request
+        response.reason = "OK" if status == 200 else "Not Found"
+        return response
+
+    def close(self) -> None:
+        pass
 
 
 class FakeClock:
@@ -165,43 +249,6 @@ def session_for(adapter: requests.adapters.BaseAdapter) -> requests.Session:
     return session
 
 
-@pytest.fixture(autouse=True)
-def _isolated_environment(monkeypatch, tmp_path):
-    """requests reads the environment (CA bundle, proxies, ~/.netrc); keep the host's out of the tests."""
-    for name in (
-        "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
-        "http_proxy", "https_proxy", "all_proxy", "OPENAI_API_KEY", "OPENAI_BASE_URL",
-        "OPENAI_ORG_ID", "OPENAI_PROJECT_ID",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("NETRC", str(tmp_path / "no-such-netrc"))
-
-
-@pytest.fixture
-def server() -> ScriptedAdapter:
-    return ScriptedAdapter()
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def make_client(server, clock):
-    """make_client(**kwargs) -> a Client on the scripted server, with the fake clock and sleep."""
-
-    def factory(**kwargs: t.Any) -> Client:
-        kwargs.setdefault("api_key", API_KEY)
-        kwargs.setdefault("api_base", API_BASE)
-        kwargs.setdefault("session", session_for(server))
-        kwargs.setdefault("sleep", clock.sleep)
-        kwargs.setdefault("clock", clock)
-        return Client(**kwargs)
-
-    return factory
-
-
 @contextlib.contextmanager
 def module_args(args: dict[str, t.Any]) -> t.Iterator[None]:
     """Give AnsibleModule its arguments, on ansible-core 2.19 to 2.21 and on older cores alike.
@@ -220,3 +267,23 @@ def module_args(args: dict[str, t.Any]) -> t.Iterator[None]:
     else:
         with patch_module_args(args):
             yield
+
+
+def requests_made(server: ScriptedAdapter) -> list[tuple[str, str]]:
+    return [(request.method, urlsplit(request.url).path.removeprefix("/v1")) for request in server.sent]
+
+
+def body_of(server: ScriptedAdapter, index: int) -> dict[str, t.Any]:
+    return json.loads(server.sent[index].body)
+
+
+def query_of(server: ScriptedAdapter, index: int) -> dict[str, str]:
+    return dict(parse_qsl(urlsplit(server.sent[index].url).query))
+
+
+def use_netrc(tmp_path: t.Any, monkeypatch: t.Any, text: str) -> None:
+    """Give requests a netrc file (as ~/.netrc would be), readable by its owner only, as netrc demands."""
+    netrc = tmp_path / "netrc"
+    netrc.write_text(text, encoding="utf-8")
+    os.chmod(netrc, 0o600)
+    monkeypatch.setenv("NETRC", str(netrc))

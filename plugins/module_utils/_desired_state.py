@@ -1,0 +1,135 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Desired state of the objects openai_assistant and openai_thread manage: find, create, update, delete, diff.
+
+Private to llmops.assistants: not a public API, it may change in any release.
+Both modules compare the options a task sets with the object the server returns and send only what differs;
+the comparison (changed_fields) and the flow (DesiredState) live here once. Nothing here imports Ansible.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from ._api import find_object
+from ._client import Client
+from ._errors import ApiError
+
+# Compared exactly: a key removed from these must count as a difference. Everywhere else a server may add
+# fields of its own (defaults such as a function's strict or file_search's ranking_options), so a dict the
+# task gives matches when the server's dict holds at least those keys with those values.
+EXACT_KEYS = frozenset({"metadata", "parameters"})
+
+
+def covers(current: t.Any, desired: t.Any, exact: bool = False) -> bool:
+    """Whether the server's value already is what the task asks for (see EXACT_KEYS)."""
+    if isinstance(desired, dict):
+        if not isinstance(current, dict):
+            return not desired and current is None
+        if exact and set(current) != set(desired):
+            return False
+        return all(covers(current.get(key), value, exact or key in EXACT_KEYS) for key, value in desired.items())
+    if isinstance(desired, list):
+        if not isinstance(current, list):
+            return not desired and current is None
+        return len(current) == len(desired) and all(covers(have, want, exact) for have, want in zip(current, desired))
+    if isinstance(desired, bool) or isinstance(current, bool):
+        return desired is current
+    if isinstance(desired, float) and isinstance(current, (int, float)):
+        # A server may keep sampling values as 32-bit floats: 0.7 can come back as 0.699999988.
+        return abs(current - desired) <= 1e-6 * max(1.0, abs(desired))
+    return current == desired
+
+
+def changed_fields(current: t.Mapping[str, t.Any], desired: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+    """The desired fields whose value on the server differs.
+
+    A field the server does not return at all (a server without reasoning_effort in its objects, say)
+    cannot be compared, so it is only sent when the object is created.
+    """
+    return {
+        field: value
+        for field, value in desired.items()
+        if field in current and not covers(current[field], value, field in EXACT_KEYS)
+    }
+
+
+def comparable_tool_resources(value: dict[str, t.Any]) -> dict[str, t.Any]:
+    """tool_resources without file_search.vector_stores.
+
+    That helper asks the server to make a vector store when the object is created; the object then
+    holds the new store's ID instead, so it can neither be compared nor sent in an update.
+    """
+    result = dict(value)
+    search = result.get("file_search")
+    if isinstance(search, dict) and "vector_stores" in search:
+        search = {key: item for key, item in search.items() if key != "vector_stores"}
+        if search:
+            result["file_search"] = search
+        else:
+            del result["file_search"]
+    return result
+
+
+class DesiredState:
+    """The flow for one kind of object (`kind` "assistant" or "thread", under the path "<kind>s").
+
+    Results hold `changed`, the object under `kind`, its ID under `<kind>_id`, and `diff` (the `fields`
+    of the object before and after). In check mode nothing is sent and the result says what would change.
+    """
+
+    def __init__(self, client: Client, *, kind: str, fields: t.Sequence[str], check_mode: bool) -> None:
+        self.client = client
+        self.kind = kind
+        self.collection = f"{kind}s"
+        self.fields = fields
+        self.check_mode = check_mode
+
+    def snapshot(self, obj: t.Mapping[str, t.Any] | None) -> dict[str, t.Any]:
+        """What diff mode shows of the object."""
+        return {field: obj[field] for field in self.fields if field in obj} if obj else {}
+
+    def result(self, changed: bool, obj: dict[str, t.Any] | None, object_id: str | None, diff: dict[str, t.Any]) -> dict[str, t.Any]:
+        return {"changed": changed, self.kind: obj, f"{self.kind}_id": object_id, "diff": diff}
+
+    def find(self, object_id: str) -> dict[str, t.Any] | None:
+        """The object by its ID; None when the server has none (404)."""
+        return find_object(self.client, self.collection, object_id)
+
+    def create(self, payload: dict[str, t.Any], find_existing: t.Callable[[], t.Any] | None = None) -> dict[str, t.Any]:
+        """Create it. A create whose answer was lost is looked up with find_existing (when the object can be
+        found again) before it is sent again; without it, such a create is never re-sent."""
+        diff = {"before": {}, "after": dict(payload)}
+        if self.check_mode:
+            return self.result(True, None, None, diff)
+        obj = self.client.create(self.collection, body=payload, find_existing=find_existing).data
+        return self.result(True, obj, obj["id"], diff)
+
+    def update(self, current: dict[str, t.Any], desired: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+        """Send only the fields that differ (see changed_fields); nothing when none does."""
+        desired = dict(desired)
+        if "tool_resources" in desired:
+            desired["tool_resources"] = comparable_tool_resources(desired["tool_resources"])
+        changes = changed_fields(current, desired)
+        before = self.snapshot(current)
+        diff = {"before": before, "after": dict(before, **changes)}
+        if changes and not self.check_mode:
+            current = self.client.post(self.collection, current["id"], body=changes).data
+            diff["after"] = self.snapshot(current)
+        return self.result(bool(changes), current, current["id"], diff)
+
+    def delete(self, current: dict[str, t.Any] | None, object_id: str | None = None) -> dict[str, t.Any]:
+        """Delete the object found; nothing changes when none was. The result's ID is object_id when given."""
+        ident = object_id or (current["id"] if current else None)
+        result = self.result(current is not None, None, ident, {"before": self.snapshot(current), "after": {}})
+        if current is None or self.check_mode:
+            return result
+        try:
+            self.client.delete(self.collection, ident)
+        except ApiError as exc:
+            if exc.status != 404:
+                raise
+            # Deleted by someone else between our lookup and our delete: it is gone all the same.
+            result["changed"] = False
+        return result
