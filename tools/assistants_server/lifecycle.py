@@ -38,6 +38,7 @@ class RunPlan:
     tool_choice: Any
     function_call: dict[str, Any] | None
     tool_rounds: int = 1  # how many times a requires_action run asks for tool outputs before it answers
+    answer: str | None = None  # metadata sim_answer: the answer text, instead of the echo
 
 
 @dataclass
@@ -181,7 +182,7 @@ class Lifecycle:
             raise bad_request("metadata.sim_tool_rounds needs a run that asks for tool outputs (a function tool it can call).",
                               param="metadata.sim_tool_rounds", code="invalid_value")
         return RunPlan(duration=seconds, outcome=outcome, steps=steps, tools=tools, tool_choice=tool_choice, function_call=function_call,
-                       tool_rounds=tool_rounds)
+                       tool_rounds=tool_rounds, answer=(body.get("metadata") or {}).get("sim_answer"))
 
     def create(self, thread_id: str, assistant: dict[str, Any], body: dict[str, Any], plan: RunPlan, now: float, *, stream: bool = False,
                thread_created: dict[str, Any] | None = None) -> RunState:
@@ -511,6 +512,8 @@ class Lifecycle:
             text += f"\n{name} returned: {output}"
         for name, approved in state.approvals:
             text += f"\n{name} was {'approved' if approved else 'denied'}"
+        if state.plan.answer is not None:  # the answer exactly as given, JSON or not
+            return state.plan.answer
         return json_answer(state.run["response_format"], text)
 
     def _complete_message(self, state: RunState, when: float, *, incomplete: bool) -> None:

@@ -380,3 +380,9 @@ def test_a_run_asked_for_json_answers_json(api, response_format, expected) -> No
     run = api.wait(api.run(api.thread("hi")["id"], api.assistant()["id"], response_format=response_format), "completed")
     text = _messages(api, run["thread_id"], run_id=run["id"])[0]["content"][0]["text"]["value"]
     assert (json.loads(text) if expected is not None else text) == (expected if expected is not None else "Echo: hi")
+
+
+def test_sim_answer_is_the_answer_whatever_the_response_format(api) -> None:
+    run = api.wait(api.run(api.thread("hi")["id"], api.assistant()["id"], response_format={"type": "json_object"},
+                           metadata={"sim_answer": "not json", "sim_seconds": "0"}), "completed")
+    assert _messages(api, run["thread_id"], run_id=run["id"])[0]["content"][0]["text"]["value"] == "not json"
