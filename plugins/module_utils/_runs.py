@@ -73,9 +73,9 @@ def poll_after_seconds(headers: t.Mapping[str, str]) -> float | None:
         return None
 
 
-def idempotency_value(thread_id: str, payload: dict[str, t.Any]) -> str:
-    """The same thread, assistant and parameters always give the same key."""
-    canonical = json.dumps({"thread_id": thread_id, "run": payload}, sort_keys=True, separators=(",", ":"))
+def idempotency_value(thread_id: str, payload: dict[str, t.Any], kind: str = "run") -> str:
+    """The same thread, kind of object (run, message) and parameters always give the same key."""
+    canonical = json.dumps({"thread_id": thread_id, kind: payload}, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:40]
 
 
