@@ -58,7 +58,9 @@ if ! "$VENV/bin/python" -c 'import ansible, requests, sys; sys.exit(0 if ansible
     "$VENV/bin/python" -m pip install --disable-pip-version-check "$CORE_SPEC" requests > "$WORK/pip.log" 2>&1 \
         || { cat "$WORK/pip.log" >&2; die "pip could not install $CORE_SPEC and requests"; }
 fi
-"$VENV/bin/ansible" --version | head -1
+# Not `| head -1`: under pipefail, head closing the pipe first makes ansible die of SIGPIPE (exit 250).
+version=$("$VENV/bin/ansible" --version)
+echo "${version%%$'\n'*}"
 PY="$VENV/bin/python"
 
 # Only the installed copy may be found: no ~/.ansible/collections, no system paths, no site-packages.

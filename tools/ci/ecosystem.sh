@@ -108,7 +108,7 @@ build_tarball() {
 
 check_galaxy_importer() {
     local tarball
-    tarball=$(find "$OUT" -maxdepth 1 -name 'llmops-assistants-*.tar.gz' | head -1)
+    tarball=$(find "$OUT" -maxdepth 1 -name 'llmops-assistants-*.tar.gz' -print -quit)
     [ -n "$tarball" ] || { echo "no tarball: the build failed (see build.log)"; return 1; }
     cd "$WORK" && GALAXY_IMPORTER_CONFIG="$ROOT/tools/ci/galaxy-importer.cfg" \
         python -m galaxy_importer.main "$tarball" > "$OUT/galaxy-importer.out" 2>&1
@@ -147,7 +147,7 @@ check_ee() {
     cat "$OUT/ee-introspect.txt"
     grep -q 'requests' "$OUT/ee-introspect.txt" || { echo "introspect found no Python requirement requests"; return 1; }
     grep -q 'llmops.assistants' "$OUT/ee-introspect.txt" || { echo "introspect did not read llmops.assistants"; return 1; }
-    tarball=$(find "$OUT" -maxdepth 1 -name 'llmops-assistants-*.tar.gz' | head -1)
+    tarball=$(find "$OUT" -maxdepth 1 -name 'llmops-assistants-*.tar.gz' -print -quit)
     [ -n "$tarball" ] || { echo "no tarball: the build failed (see build.log)"; return 1; }
     mkdir -p "$WORK/ee" && cp "$tarball" "$WORK/ee/" && cd "$WORK/ee" || return 1
     cat > execution-environment.yml <<EOF

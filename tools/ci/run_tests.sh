@@ -51,6 +51,9 @@ START_ALL=$(date +%s)
 
 say() { printf '\n=== %s\n' "$*"; }
 loud() { printf '\n!!! %s\n' "$*" >&2; }
+# The first line of a command's output, without `| head -1`: under pipefail the command would die of SIGPIPE
+# whenever head closes the pipe first, a race that fails the pipeline.
+first_line() { local out; out=$("$@") || return; printf '%s\n' "${out%%$'\n'*}"; }
 
 # Kill every assistants_server whose pid file a setup_assistants_server run left behind.
 kill_leftover_servers() {
@@ -59,7 +62,7 @@ kill_leftover_servers() {
     while IFS= read -r -d '' pid_file; do
         pid=$(tr -dc '0-9' < "$pid_file")
         [ -n "$pid" ] || continue
-        if [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q assistants_server; then
+        if [ -r "/proc/$pid/cmdline" ] && [[ "$(tr '\0' ' ' < "/proc/$pid/cmdline")" == *assistants_server* ]]; then
             kill -TERM "$pid" 2>/dev/null && killed=$((killed + 1))
             for _ in 1 2 3 4 5 6 7 8 9 10; do [ -e "/proc/$pid" ] || break; sleep 0.2; done
             kill -KILL "$pid" 2>/dev/null || true
@@ -357,7 +360,7 @@ main() {
             record "$leg" setup FAIL "$(($(date +%s) - start))" "venv / ansible-core / pip bootstrap setup failed: see $LOGS/core-$core-setup.log*" 0 1 0
             continue
         fi
-        record "$leg" setup PASS "$(($(date +%s) - start))" "$("$VENVS/core-$core/bin/ansible" --version | head -1)" 0 0 0
+        record "$leg" setup PASS "$(($(date +%s) - start))" "$(first_line "$VENVS/core-$core/bin/ansible" --version)" 0 0 0
 
         for stage in $STAGES; do
             case $stage in
