@@ -10,7 +10,7 @@ short_description: List the messages of a thread, optionally of one run only, pa
 version_added: 0.1.0
 description:
   - Lists the messages of a thread of the OpenAI Assistants API (v2), or of any server that speaks it, newest first
-    by default: the conversation, read back.
+    by default; the conversation, read back.
   - Pages exactly, as M(llmops.assistants.openai_runs_info) does. Passing RV(last_id) as O(after) continues right
     after the last message returned, and RV(first_id) as O(before) right before the first one, so no message is
     skipped or returned twice; RV(has_more) says exactly whether such a call would return more.
