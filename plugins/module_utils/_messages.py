@@ -15,7 +15,7 @@ import typing as t
 from ._client import ApiError, Client
 from ._module import TaskFailed
 from ._options import normalize_message
-from ._run_lookup import list_exact, output_text, thread_exists
+from ._run_lookup import list_exact, not_found_message, output_text
 from ._runs import IDEMPOTENCY_METADATA_KEY, idempotency_value
 
 # What the key is derived from: what a message is and cannot change. Metadata is left out, so that a task
@@ -52,14 +52,9 @@ def list_messages(
     return {"messages": [with_text(message) for message in listing.pop("items")], **listing}
 
 
-def not_found(client: Client, error: ApiError, thread_id: str, what: str | None = None) -> TaskFailed:
-    """After a 404 on a thread's messages: say whether the thread or the named object is missing."""
-    if thread_exists(client, thread_id) is False:
-        message = f"Thread {thread_id} was not found (the server said: {error.message})"
-    elif what is not None:
-        message = f"{what} was not found on thread {thread_id} (the server said: {error.message})"
-    else:
-        message = str(error)
+def not_found(client: Client, error: ApiError, thread_id: str, message_id: str | None = None) -> TaskFailed:
+    """After a 404 on a thread's messages: the failure, saying whether the thread or the message is missing."""
+    message = not_found_message(client, error, thread_id, message_id, kind="Message")
     return TaskFailed(message, api_error=error.to_dict(), thread_id=thread_id)
 
 
@@ -82,6 +77,7 @@ class MessageEngine:
         self.warn = warn
         self.thread_id: str = params["thread_id"]
         self.changed = False
+        self.missing: ApiError | None = None
         self.diff: dict[str, t.Any] = {"before": {}, "after": {}}
 
     # ---- what the task asks for (checked before any request) ----
@@ -98,24 +94,25 @@ class MessageEngine:
     # ---- reading ----
 
     def read(self, message_id: str) -> dict[str, t.Any] | None:
+        """The message, or None on a 404 (kept in self.missing: the thread or the message may be gone)."""
         try:
             return self.client.get("threads", self.thread_id, "messages", message_id).data
         except ApiError as exc:
             if exc.status != 404:
                 raise
-            if thread_exists(self.client, self.thread_id) is False:
-                raise not_found(self.client, exc, self.thread_id) from None
+            self.missing = exc
             return None
 
-    def find_by_key(self, key: str) -> dict[str, t.Any] | None:
+    def find_by_key(self, key: str, *, thread_missing_ok: bool = False) -> dict[str, t.Any] | None:
         try:
             for message in self.client.items("threads", self.thread_id, "messages", order="desc"):
                 if (message.get("metadata") or {}).get(IDEMPOTENCY_METADATA_KEY) == key:
                     return message
         except ApiError as exc:
-            if exc.status == 404:
+            if exc.status != 404:
+                raise
+            if not thread_missing_ok:
                 raise not_found(self.client, exc, self.thread_id) from None
-            raise
         return None
 
     # ---- the flows ----
@@ -124,8 +121,8 @@ class MessageEngine:
         message_id = self.params.get("message_id")
         if message_id:
             message = self.read(message_id)
-            if message is None:
-                raise TaskFailed(f"Message {message_id} was not found on thread {self.thread_id}.", thread_id=self.thread_id)
+            if message is None and self.missing is not None:
+                raise not_found(self.client, self.missing, self.thread_id, message_id)
             self.diff["before"] = snapshot(message)
             return self.result(self.converge_metadata(message, self.params.get("metadata")))
         payload = self.payload()
@@ -165,7 +162,8 @@ class MessageEngine:
         if message_id:
             message = self.read(message_id)
         else:
-            message = self.find_by_key(self.params.get("idempotency_key") or self.key(self.payload()))
+            # A missing thread holds no message: nothing to delete.
+            message = self.find_by_key(self.params.get("idempotency_key") or self.key(self.payload()), thread_missing_ok=True)
         if message is None:
             return self.result(None)
         self.diff["before"] = snapshot(message)

@@ -201,10 +201,15 @@ def check_run_options(params: t.Mapping[str, t.Any]) -> None:
     check_range(params, "poll_interval_max", minimum=0.05, maximum=60)
     check_truncation_strategy(params.get("truncation_strategy"))
     check_tool_choice(params.get("tool_choice"))
+    check_idempotency_key(params)
+    check_tool_outputs(params.get("tool_outputs"))
+
+
+def check_idempotency_key(params: t.Mapping[str, t.Any]) -> None:
+    """The key is kept as a metadata value: 1 to 512 characters."""
     key = params.get("idempotency_key")
     if key is not None and not 1 <= len(key) <= MAX_METADATA_VALUE:
         raise OptionError(f"idempotency_key must be 1 to {MAX_METADATA_VALUE} characters long; got {len(key)}.")
-    check_tool_outputs(params.get("tool_outputs"))
 
 
 def check_truncation_strategy(value: t.Any) -> None:

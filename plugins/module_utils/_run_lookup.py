@@ -13,8 +13,29 @@ import json
 import typing as t
 
 from ._client import PAGE_SIZE_MAX, ApiError, Client
+from ._options import OptionError, check_range
 
 ORDERS = ("asc", "desc")
+DEFAULT_LIMIT = 20
+
+
+def paging_argument_spec() -> dict[str, dict[str, t.Any]]:
+    """The options of a listing module: limit, order, after, before, all_pages (after and before exclude each other)."""
+    return {
+        # No default in the spec, so that a limit given together with all_pages can be told apart and refused.
+        "limit": {"type": "int"},
+        "order": {"type": "str", "choices": list(ORDERS), "default": "desc"},
+        "after": {"type": "str"},
+        "before": {"type": "str"},
+        "all_pages": {"type": "bool", "default": False},
+    }
+
+
+def check_paging(params: t.Mapping[str, t.Any], items: str) -> None:
+    """Raises OptionError for a limit below 1 or given with all_pages."""
+    if params["all_pages"] and params["limit"] is not None:
+        raise OptionError(f"limit cannot be combined with all_pages=true, which returns every {items}; drop one of them.")
+    check_range(params, "limit", minimum=1)
 
 
 def get_run(client: Client, thread_id: str, run_id: str) -> tuple[dict[str, t.Any], t.Mapping[str, str]]:
@@ -147,12 +168,12 @@ def thread_exists(client: Client, thread_id: str) -> bool | None:
     return True
 
 
-def not_found_message(client: Client, error: ApiError, thread_id: str, run_id: str | None = None) -> str:
-    """After a 404 reading a thread's runs, say whether the thread or the run is missing (one more request)."""
+def not_found_message(client: Client, error: ApiError, thread_id: str, run_id: str | None = None, kind: str = "Run") -> str:
+    """After a 404 reading a thread's runs (or messages: kind), say whether the thread or the object is missing (one more request)."""
     if thread_exists(client, thread_id) is False:
         what = f"Thread {thread_id} was not found"
     elif run_id is not None:
-        what = f"Run {run_id} was not found on thread {thread_id}"
+        what = f"{kind} {run_id} was not found on thread {thread_id}"
     else:
         return str(error)
     return f"{what} (the server said: {error.message})"

@@ -83,6 +83,8 @@ notes:
     outputs, or cancelling); the task fails with the API's message. Metadata can be changed at any time.
   - A create whose answer was lost (a timeout, a dropped connection) is not sent again before the thread has been
     listed for the message's key, so a retry never adds a second message.
+  - A missing thread or O(message_id) fails O(state=present) with a message naming it; O(state=absent) is then
+    unchanged, since there is nothing to delete.
   - Finding the message lists the thread's messages, newest first, until the key is found; on a thread with many
     messages that takes one request per 100 messages.
 seealso:
@@ -199,7 +201,7 @@ import typing as t
 
 from ansible_collections.llmops.assistants.plugins.module_utils._messages import MessageEngine, message_payload
 from ansible_collections.llmops.assistants.plugins.module_utils._module import AssistantsModule
-from ansible_collections.llmops.assistants.plugins.module_utils._options import MESSAGE_ROLES, OptionError, check_metadata
+from ansible_collections.llmops.assistants.plugins.module_utils._options import MESSAGE_ROLES, OptionError, check_idempotency_key, check_metadata
 
 
 class OpenAIMessage(AssistantsModule):
@@ -210,7 +212,7 @@ class OpenAIMessage(AssistantsModule):
         "content": {"type": "raw"},
         "attachments": {"type": "list", "elements": "dict"},
         "metadata": {"type": "dict"},
-        "idempotency_key": {"type": "str"},
+        "idempotency_key": {"type": "str", "no_log": False},
         "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
     }
     module_kwargs = {"mutually_exclusive": [("message_id", option) for option in ("content", "role", "attachments", "idempotency_key")]}
@@ -222,8 +224,7 @@ class OpenAIMessage(AssistantsModule):
         super().validate()
         params = self.params
         check_metadata(params.get("metadata"), reserved=1)
-        if params.get("idempotency_key") is not None and not params["idempotency_key"]:
-            raise OptionError("idempotency_key must not be empty.")
+        check_idempotency_key(params)
         if params.get("message_id"):
             if params["state"] == "absent" and params.get("metadata") is not None:
                 raise OptionError("metadata cannot be used with state=absent, which deletes the message.")

@@ -199,31 +199,21 @@ import typing as t
 from ansible_collections.llmops.assistants.plugins.module_utils._client import ApiError
 from ansible_collections.llmops.assistants.plugins.module_utils._messages import list_messages, not_found
 from ansible_collections.llmops.assistants.plugins.module_utils._module import AssistantsModule
-from ansible_collections.llmops.assistants.plugins.module_utils._options import OptionError, check_range
-from ansible_collections.llmops.assistants.plugins.module_utils._run_lookup import ORDERS
-
-DEFAULT_LIMIT = 20
+from ansible_collections.llmops.assistants.plugins.module_utils._run_lookup import DEFAULT_LIMIT, check_paging, paging_argument_spec
 
 
 class MessagesInfo(AssistantsModule):
     argument_spec = {
         "thread_id": {"type": "str", "required": True},
-        # No default in the spec, so that a limit given together with all_pages can be told apart and refused.
-        "limit": {"type": "int"},
-        "order": {"type": "str", "choices": list(ORDERS), "default": "desc"},
-        "after": {"type": "str"},
-        "before": {"type": "str"},
+        **paging_argument_spec(),
         "run_id": {"type": "str"},
-        "all_pages": {"type": "bool", "default": False},
     }
     module_kwargs = {"mutually_exclusive": [("after", "before")]}
     id_options = ("thread_id", "after", "before", "run_id")
 
     def validate(self) -> None:
         super().validate()
-        if self.params["all_pages"] and self.params["limit"] is not None:
-            raise OptionError("limit cannot be combined with all_pages=true, which returns every message; drop one of them.")
-        check_range(self.params, "limit", minimum=1)
+        check_paging(self.params, "message")
 
     def run(self) -> dict[str, t.Any]:
         params = self.params
@@ -237,7 +227,7 @@ class MessagesInfo(AssistantsModule):
             if exc.status != 404:
                 raise
             cursor = params["after"] or params["before"]
-            raise not_found(self.client, exc, thread_id, f"Message {cursor}" if cursor else None) from exc
+            raise not_found(self.client, exc, thread_id, cursor) from exc
         return {"changed": False, "thread_id": thread_id, **listing}
 
 

@@ -355,7 +355,7 @@ def test_sim_tool_rounds_asks_for_tool_outputs_that_many_times_then_answers_with
     assert second["id"] != first["id"] and second["function"] == first["function"]
     done = api.wait(run, "completed")
     assert done["required_action"] is None
-    [answer] = [m for m in _messages(api, run["thread_id"], run_id=run["id"])]
+    [answer] = _messages(api, run["thread_id"], run_id=run["id"])
     assert answer["content"][0]["text"]["value"] == "Echo: Paris?\nget_weather returned: sunny\nget_weather returned: warm"
     tool_steps = [step for step in _steps(api, run) if step["type"] == "tool_calls"]
     assert [step["status"] for step in tool_steps] == ["completed", "completed"]

@@ -196,8 +196,8 @@ def test_paging_both_ways_is_exact_and_all_pages_takes_the_fewest_requests(api, 
 
 def test_the_run_filter_returns_the_runs_answer(api, capsys) -> None:
     assistant = api.call("POST", "/assistants", {"model": "gpt-4o"})
-    run_ = api.call("POST", "/threads/runs", {"assistant_id": assistant["id"], "thread": {"messages": [{"role": "user", "content": "hi"}]},
-                                             "metadata": {"sim_seconds": "0"}})
+    body = {"assistant_id": assistant["id"], "thread": {"messages": [{"role": "user", "content": "hi"}]}, "metadata": {"sim_seconds": "0"}}
+    run_ = api.call("POST", "/threads/runs", body)
     api.call("GET", f"/threads/{run_['thread_id']}/runs/{run_['id']}")  # the clock moves the run to its end
     answer = messages_info(capsys, api, thread_id=run_["thread_id"], run_id=run_["id"])
     assert [(m["role"], m["text"], m["run_id"]) for m in answer["messages"]] == [("assistant", "Echo: hi", run_["id"])]
@@ -220,3 +220,14 @@ def test_info_bad_input_names_the_option_and_sends_nothing(api, capsys, args, te
 def test_a_missing_thread_is_named(api, capsys) -> None:
     failed = messages_info(capsys, api, thread_id="thread_gone")
     assert failed["failed"] is True and failed["msg"].startswith("Thread thread_gone was not found")
+
+
+def test_a_missing_message_or_thread_is_named_and_absent_is_unchanged(api, capsys) -> None:
+    thread = api.call("POST", "/threads", {})
+    missing = message(capsys, api, thread_id=thread["id"], message_id="msg_gone", metadata={"a": "b"})
+    assert missing["failed"] is True and missing["msg"].startswith(f"Message msg_gone was not found on thread {thread['id']}")
+    no_thread = message(capsys, api, thread_id="thread_gone", content="hi")
+    assert no_thread["failed"] is True and no_thread["msg"].startswith("Thread thread_gone was not found")
+    for args in ({"message_id": "msg_gone"}, {"content": "hi"}):
+        gone = message(capsys, api, thread_id="thread_gone", state="absent", **args)
+        assert gone["changed"] is False and gone["message"] is None
