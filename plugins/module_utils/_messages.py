@@ -121,8 +121,8 @@ class MessageEngine:
         message_id = self.params.get("message_id")
         if message_id:
             message = self.read(message_id)
-            if message is None and self.missing is not None:
-                raise not_found(self.client, self.missing, self.thread_id, message_id)
+            if message is None:
+                raise not_found(self.client, t.cast(ApiError, self.missing), self.thread_id, message_id)
             self.diff["before"] = snapshot(message)
             return self.result(self.converge_metadata(message, self.params.get("metadata")))
         payload = self.payload()
