@@ -15,9 +15,30 @@ import json
 import typing as t
 
 from ._client import PAGE_SIZE_MAX, Client
-from ._errors import ApiError, TaskFailed
+from ._errors import ApiError, OptionError, TaskFailed
+from ._options import check_range
 
 ORDERS = ("asc", "desc")
+DEFAULT_LIMIT = 20
+
+
+def paging_argument_spec() -> dict[str, dict[str, t.Any]]:
+    """The options of a listing module: limit, order, after, before, all_pages (after and before exclude each other)."""
+    return {
+        # No default in the spec, so that a limit given together with all_pages can be told apart and refused.
+        "limit": {"type": "int"},
+        "order": {"type": "str", "choices": list(ORDERS), "default": "desc"},
+        "after": {"type": "str"},
+        "before": {"type": "str"},
+        "all_pages": {"type": "bool", "default": False},
+    }
+
+
+def check_paging(params: t.Mapping[str, t.Any], items: str) -> None:
+    """Raises OptionError for a limit below 1 or given with all_pages."""
+    if params["all_pages"] and params["limit"] is not None:
+        raise OptionError(f"limit cannot be combined with all_pages=true, which returns every {items}; drop one of them.")
+    check_range(params, "limit", minimum=1)
 
 
 def find_object(client: Client, collection: str, object_id: str) -> dict[str, t.Any] | None:
@@ -119,51 +140,73 @@ def list_runs(
 ) -> dict[str, t.Any]:
     """Up to `limit` runs of the thread (every one with `all_pages`) in `order`, optionally of some statuses only.
 
-    Exact in the cursor sense: `after=result["last_id"]` continues right after the last run returned and
-    `before=result["first_id"]` right before the first, with or without a status filter, so no run is skipped
-    or repeated; `has_more` is true exactly when such a call would return at least one run.
+    The API has no status filter, so runs are filtered while paging (see list_exact).
+    """
+    wanted = frozenset(statuses) if statuses else None
+    keep = None if wanted is None else (lambda run: run.get("status") in wanted)
+    listing = list_exact(client, ("threads", thread_id, "runs"), limit=limit, order=order, after=after, before=before,
+                         keep=keep, all_pages=all_pages)
+    return {"runs": listing.pop("items"), **listing}
 
-    The API has no status filter, so runs are filtered while paging: pages are read until `limit` runs match
-    or the list ends, and once `limit` are found the listing looks ahead to the next matching run to answer
-    `has_more`. Without a filter `limit` runs take ceil(limit / 100) requests (pages of min(limit, 100), and
-    the last page's own has_more answers); `all_pages` takes ceil(N / 100) requests for N runs.
+
+def list_exact(
+    client: Client,
+    segments: t.Sequence[str],
+    *,
+    limit: int,
+    order: str = "desc",
+    after: str | None = None,
+    before: str | None = None,
+    keep: t.Callable[[dict[str, t.Any]], bool] | None = None,
+    params: dict[str, t.Any] | None = None,
+    all_pages: bool = False,
+) -> dict[str, t.Any]:
+    """Up to `limit` items of a list endpoint (every one with `all_pages`) in `order`, those `keep` accepts.
+
+    Exact in the cursor sense: `after=result["last_id"]` continues right after the last item returned and
+    `before=result["first_id"]` right before the first, with or without a filter, so no item is skipped
+    or repeated; `has_more` is true exactly when such a call would return at least one item.
+
+    With `keep`, pages are read until `limit` items match or the list ends, and once `limit` are found the
+    listing looks ahead to the next matching item to answer `has_more`. Without it `limit` items take
+    ceil(limit / 100) requests (pages of min(limit, 100), and the last page's own has_more answers);
+    `all_pages` takes ceil(N / 100) requests for N items. `params` go into every request (server-side filters).
     """
     if after is not None and before is not None:
         raise ValueError("after and before cannot be combined")
     if not all_pages and limit < 1:
         raise ValueError(f"limit must be at least 1; got {limit!r}")
-    wanted = frozenset(statuses) if statuses else None
     # Paging with only `before` walks backwards (see Client.pages): each page is the one immediately
     # preceding the cursor, still sorted in `order`, so it is read from its end to stay nearest the cursor.
     backwards = before is not None
-    page_size = PAGE_SIZE_MAX if (wanted is not None or all_pages) else min(limit, PAGE_SIZE_MAX)
+    page_size = PAGE_SIZE_MAX if (keep is not None or all_pages) else min(limit, PAGE_SIZE_MAX)
     found: list[dict[str, t.Any]] = []
     has_more = False
 
     def full() -> bool:
         return not all_pages and len(found) >= limit
 
-    for page in client.pages("threads", thread_id, "runs", limit=page_size, order=order, after=after, before=before):
+    for page in client.pages(*segments, params=params, limit=page_size, order=order, after=after, before=before):
         data = page["data"]
-        for run in reversed(data) if backwards else data:
-            if wanted is not None and run.get("status") not in wanted:
+        for item in reversed(data) if backwards else data:
+            if keep is not None and not keep(item):
                 continue
             if full():
-                # A matching run beyond the last one kept: the next call would return it.
+                # A matching item beyond the last one kept: the next call would return it.
                 has_more = True
                 break
-            found.append(run)
+            found.append(item)
         if has_more:
             break
-        if full() and wanted is None:
-            # Nothing of this page was left over; without a filter every further run counts, and the
+        if full() and keep is None:
+            # Nothing of this page was left over; without a filter every further item counts, and the
             # server's has_more already says whether there is one, without another request.
             has_more = bool(page.get("has_more"))
             break
     if backwards:
         found.reverse()
     return {
-        "runs": found,
+        "items": found,
         "first_id": found[0].get("id") if found else None,
         "last_id": found[-1].get("id") if found else None,
         "has_more": has_more,
@@ -178,17 +221,17 @@ def thread_exists(client: Client, thread_id: str) -> bool | None:
         return None
 
 
-def not_found(client: Client, error: ApiError, thread_id: str, run_id: str | None = None) -> TaskFailed:
-    """The task's failure after a 404 reading a thread's runs: what is missing, and the API's error."""
-    return TaskFailed(not_found_message(client, error, thread_id, run_id), api_error=error.to_dict(), thread_id=thread_id)
+def not_found(client: Client, error: ApiError, thread_id: str, object_id: str | None = None, kind: str = "Run") -> TaskFailed:
+    """The task's failure after a 404 reading a thread's runs or messages: what is missing, and the API's error."""
+    return TaskFailed(not_found_message(client, error, thread_id, object_id, kind), api_error=error.to_dict(), thread_id=thread_id)
 
 
-def not_found_message(client: Client, error: ApiError, thread_id: str, run_id: str | None = None) -> str:
-    """After a 404 reading a thread's runs, say whether the thread or the run is missing (one more request)."""
+def not_found_message(client: Client, error: ApiError, thread_id: str, run_id: str | None = None, kind: str = "Run") -> str:
+    """After a 404 reading a thread's runs (or messages: kind), say whether the thread or the object is missing (one more request)."""
     if thread_exists(client, thread_id) is False:
         what = f"Thread {thread_id} was not found"
     elif run_id is not None:
-        what = f"Run {run_id} was not found on thread {thread_id}"
+        what = f"{kind} {run_id} was not found on thread {thread_id}"
     else:
         return str(error)
     return f"{what} (the server said: {error.message})"

@@ -23,9 +23,9 @@ THREAD_OWNER_METADATA_KEY = "ansible_created_by"
 THREAD_OWNER = "llmops.assistants.openai_thread_run"
 
 
-def idempotency_value(thread_id: str, payload: dict[str, t.Any]) -> str:
-    """The derived key: the same thread, assistant and parameters always give the same key."""
-    canonical = json.dumps({"thread_id": thread_id, "run": payload}, sort_keys=True, separators=(",", ":"))
+def idempotency_value(thread_id: str, payload: dict[str, t.Any], kind: str = "run") -> str:
+    """The derived key: the same thread, kind of object (run, message) and parameters always give the same key."""
+    canonical = json.dumps({"thread_id": thread_id, kind: payload}, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:40]
 
 

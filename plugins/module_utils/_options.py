@@ -112,6 +112,7 @@ REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
 RESPONSE_FORMAT_TYPES = ("text", "json_object", "json_schema")
 TOOL_CHOICES = ("none", "auto", "required")
 MESSAGE_ROLES = ("user", "assistant")
+CONTENT_PART_TYPES = ("text", "image_file", "image_url")
 _FUNCTION_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 
 
@@ -160,10 +161,15 @@ def check_run_options(params: t.Mapping[str, t.Any]) -> None:
     check_range(params, "poll_interval_max", minimum=0.05, maximum=60)
     check_truncation_strategy(params.get("truncation_strategy"))
     check_tool_choice(params.get("tool_choice"))
+    check_idempotency_key(params)
+    check_tool_outputs(params.get("tool_outputs"))
+
+
+def check_idempotency_key(params: t.Mapping[str, t.Any]) -> None:
+    """The key is kept as a metadata value: 1 to 512 characters."""
     key = params.get("idempotency_key")
     if key is not None and not 1 <= len(key) <= MAX_METADATA_VALUE:
         raise OptionError(f"idempotency_key must be 1 to {MAX_METADATA_VALUE} characters long; got {len(key)}.")
-    check_tool_outputs(params.get("tool_outputs"))
 
 
 def check_truncation_strategy(value: t.Any) -> None:
@@ -311,21 +317,30 @@ def normalize_messages(messages: t.Any, warn: t.Callable[[str], None], option: s
         where = f"{option}[{index}]"
         if not isinstance(message, dict):
             raise OptionError(f"{where} must be a dict with role and content.")
-        message = dict(message)
         unknown = sorted(set(message) - {"role", "content", "attachments", "metadata"})
         if unknown:
             raise OptionError(f"{where} accepts role, content, attachments and metadata; unknown: {', '.join(unknown)}.")
-        if message.get("role") not in MESSAGE_ROLES:
-            raise OptionError(f"{where}.role must be one of {', '.join(MESSAGE_ROLES)}; got {message.get('role')!r}.")
-        content = message.get("content")
-        if not (isinstance(content, str) and content) and not (isinstance(content, list) and content):
-            raise OptionError(f"{where}.content must be a non-empty string or a non-empty list of content parts.")
-        check_metadata(message.get("metadata"), f"{where}.metadata")
-        attachments = message.get("attachments")
-        if attachments is not None:
-            message["attachments"] = [_normalize_attachment(item, f"{where}.attachments[{pos}]", warn) for pos, item in enumerate(attachments)]
-        result.append(message)
+        result.append(normalize_message(message, warn, f"{where}."))
     return result
+
+
+def normalize_message(message: t.Mapping[str, t.Any], warn: t.Callable[[str], None], prefix: str = "") -> dict[str, t.Any]:
+    """One message's role, content, attachments and metadata, checked; `prefix` + field names the option."""
+    message = dict(message)
+    if message.get("role") not in MESSAGE_ROLES:
+        raise OptionError(f"{prefix}role must be one of {', '.join(MESSAGE_ROLES)}; got {message.get('role')!r}.")
+    content = message.get("content")
+    if not (isinstance(content, str) and content) and not (isinstance(content, list) and content):
+        raise OptionError(f"{prefix}content must be a non-empty string or a non-empty list of content parts; got {type(content).__name__} {content!r}.")
+    if isinstance(content, list):
+        for pos, part in enumerate(content):
+            if not isinstance(part, dict) or part.get("type") not in CONTENT_PART_TYPES:
+                raise OptionError(f"{prefix}content[{pos}] must be a dict whose type is one of {', '.join(CONTENT_PART_TYPES)}; got {part!r}.")
+    check_metadata(message.get("metadata"), f"{prefix}metadata")
+    attachments = message.get("attachments")
+    if attachments is not None:
+        message["attachments"] = [_normalize_attachment(item, f"{prefix}attachments[{pos}]", warn) for pos, item in enumerate(attachments)]
+    return message
 
 
 def _normalize_attachment(item: t.Any, where: str, warn: t.Callable[[str], None]) -> dict[str, t.Any]:

@@ -276,34 +276,24 @@ api_error:
 
 import typing as t
 
-from ansible_collections.llmops.assistants.plugins.module_utils._api import ORDERS, list_runs, not_found
-from ansible_collections.llmops.assistants.plugins.module_utils._errors import ApiError, OptionError
+from ansible_collections.llmops.assistants.plugins.module_utils._api import DEFAULT_LIMIT, check_paging, list_runs, not_found, paging_argument_spec
+from ansible_collections.llmops.assistants.plugins.module_utils._errors import ApiError
 from ansible_collections.llmops.assistants.plugins.module_utils._module import AssistantsModule
-from ansible_collections.llmops.assistants.plugins.module_utils._options import check_range
 from ansible_collections.llmops.assistants.plugins.module_utils._run_engine import RUN_STATUSES
-
-DEFAULT_LIMIT = 20
 
 
 class RunsInfo(AssistantsModule):
     argument_spec = {
         "thread_id": {"type": "str", "required": True},
-        # No default in the spec, so that a limit given together with all_pages can be told apart and refused.
-        "limit": {"type": "int"},
-        "order": {"type": "str", "choices": list(ORDERS), "default": "desc"},
-        "after": {"type": "str"},
-        "before": {"type": "str"},
+        **paging_argument_spec(),
         "status": {"type": "list", "elements": "str", "choices": list(RUN_STATUSES)},
-        "all_pages": {"type": "bool", "default": False},
     }
     module_kwargs = {"mutually_exclusive": [("after", "before")]}
     id_options = ("thread_id", "after", "before")
 
     def validate(self) -> None:
         super().validate()
-        if self.params["all_pages"] and self.params["limit"] is not None:
-            raise OptionError("limit cannot be combined with all_pages=true, which returns every run; drop one of them.")
-        check_range(self.params, "limit", minimum=1)
+        check_paging(self.params, "run")
 
     def run(self) -> dict[str, t.Any]:
         params = self.params

@@ -52,6 +52,9 @@ Test controls, set in the run's metadata (string values; the thread's metadata i
                 submit_tool_approval required action for one MCP tool call (search_docs)
   sim_steps     N (1..{MAX_SIM_STEPS}): a completed run has N steps (N-1 code_interpreter
                 tool_calls steps, then the message_creation step), e.g. to test step paging
+  sim_tool_rounds N (1..{MAX_SIM_STEPS}): a run that asks for tool outputs asks N times (a new
+                call each time) before it answers
+  sim_answer    TEXT: the answer is exactly TEXT (whatever the response_format)
 
 --flavor azure (Azure AI Foundry Agent Service, classic), unlike the default openai:
   Every /v1 request needs ?api-version={AZURE_API_VERSIONS[0]} or {AZURE_API_VERSIONS[1]}: without

@@ -37,6 +37,8 @@ class RunPlan:
     tools: list[dict[str, Any]]
     tool_choice: Any
     function_call: dict[str, Any] | None
+    tool_rounds: int = 1  # how many times a requires_action run asks for tool outputs before it answers
+    answer: str | None = None  # metadata sim_answer: the answer text, instead of the echo
 
 
 @dataclass
@@ -49,7 +51,8 @@ class RunState:
     expire_at: float
     prompt_tokens: int
     user_text: str
-    resumed: bool = False
+    resumed: bool = False  # every round of tool calls answered: the run goes on to its answer
+    rounds_answered: int = 0
     cancel_done_at: float = 0.0
     message: dict[str, Any] | None = None
     tool_outputs: list[tuple[str, str]] = field(default_factory=list)
@@ -91,6 +94,27 @@ def example_arguments(function: dict[str, Any], text: str) -> str:
     return json.dumps({name: _example_value(schema, text) for name, schema in properties.items()})
 
 
+def _whole_number(metadata: dict[str, Any], key: str, default: int) -> int:
+    if key not in metadata:
+        return default
+    raw = metadata[key]
+    if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_SIM_STEPS):
+        raise bad_request(f"Invalid value for 'metadata.{key}': must be a whole number between 1 and {MAX_SIM_STEPS}, got '{raw}'.",
+                          param=f"metadata.{key}", code="invalid_value")
+    return int(raw)
+
+
+def json_answer(response_format: Any, text: str) -> str:
+    """A run asked for JSON answers JSON: {"answer": text}, or one value per property of its json_schema."""
+    kind = response_format.get("type") if isinstance(response_format, dict) else None
+    if kind == "json_object":
+        return json.dumps({"answer": text})
+    if kind == "json_schema":
+        schema = response_format["json_schema"].get("schema") or {}
+        return example_arguments({"parameters": schema}, text) if schema.get("properties") else json.dumps({"answer": text})
+    return text
+
+
 def _metadata_controls(metadata: dict[str, Any], default_seconds: float) -> tuple[float, str | None, int]:
     seconds = default_seconds
     if "sim_seconds" in metadata:
@@ -106,14 +130,7 @@ def _metadata_controls(metadata: dict[str, Any], default_seconds: float) -> tupl
     if outcome is not None and outcome not in OUTCOMES:
         raise bad_request(f"Invalid value for 'metadata.sim_outcome': '{outcome}'. Supported values are: {', '.join(OUTCOMES)}.",
                           param="metadata.sim_outcome", code="invalid_value")
-    steps = 1
-    if "sim_steps" in metadata:
-        raw = metadata["sim_steps"]
-        if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_SIM_STEPS):
-            raise bad_request(f"Invalid value for 'metadata.sim_steps': must be a whole number between 1 and {MAX_SIM_STEPS}, got '{raw}'.",
-                              param="metadata.sim_steps", code="invalid_value")
-        steps = int(raw)
-    return seconds, outcome, steps
+    return seconds, outcome, _whole_number(metadata, "sim_steps", 1)
 
 
 class Lifecycle:
@@ -137,6 +154,7 @@ class Lifecycle:
     def plan(self, assistant: dict[str, Any], body: dict[str, Any]) -> RunPlan:
         """Decide what the run will do; raises 400 before anything is stored."""
         seconds, outcome, steps = _metadata_controls(body.get("metadata") or {}, self.run_seconds)
+        tool_rounds = _whole_number(body.get("metadata") or {}, "sim_tool_rounds", 1)
         tools = body["tools"] if body.get("tools") is not None else assistant["tools"]
         tool_choice = body["tool_choice"] if body.get("tool_choice") is not None else "auto"
         functions = [tool["function"] for tool in tools if tool["type"] == "function"]
@@ -160,7 +178,11 @@ class Lifecycle:
         elif outcome == "requires_action" and function_call is None:
             raise bad_request("metadata.sim_outcome 'requires_action' needs a function tool the run can call (and tool_choice not 'none').",
                               param="metadata.sim_outcome", code="invalid_value")
-        return RunPlan(duration=seconds, outcome=outcome, steps=steps, tools=tools, tool_choice=tool_choice, function_call=function_call)
+        if tool_rounds > 1 and outcome != "requires_action":
+            raise bad_request("metadata.sim_tool_rounds needs a run that asks for tool outputs (a function tool it can call).",
+                              param="metadata.sim_tool_rounds", code="invalid_value")
+        return RunPlan(duration=seconds, outcome=outcome, steps=steps, tools=tools, tool_choice=tool_choice, function_call=function_call,
+                       tool_rounds=tool_rounds, answer=(body.get("metadata") or {}).get("sim_answer"))
 
     def create(self, thread_id: str, assistant: dict[str, Any], body: dict[str, Any], plan: RunPlan, now: float, *, stream: bool = False,
                thread_created: dict[str, Any] | None = None) -> RunState:
@@ -294,7 +316,8 @@ class Lifecycle:
         run["required_action"] = None
         run["status"] = "queued"
         state.phase = "queued"
-        state.resumed = True
+        state.rounds_answered += 1
+        state.resumed = state.rounds_answered >= state.plan.tool_rounds
         state.start_at = now + state.plan.duration * QUEUED_SHARE
         state.end_at = now + state.plan.duration
         self._emit(state, "thread.run.queued", run)
@@ -344,7 +367,7 @@ class Lifecycle:
         state.phase = "in_progress"
         self._emit(state, "thread.run.in_progress", run)
         if state.resumed or state.plan.outcome in ("completed", "incomplete"):
-            if not state.resumed:
+            if not state.rounds_answered:
                 for index in range(1, state.plan.steps):
                     self._add_code_step(state, index, when)
             self._add_message_step(state, when)
@@ -489,7 +512,9 @@ class Lifecycle:
             text += f"\n{name} returned: {output}"
         for name, approved in state.approvals:
             text += f"\n{name} was {'approved' if approved else 'denied'}"
-        return text
+        if state.plan.answer is not None:  # the answer exactly as given, JSON or not
+            return state.plan.answer
+        return json_answer(state.run["response_format"], text)
 
     def _complete_message(self, state: RunState, when: float, *, incomplete: bool) -> None:
         message = state.message

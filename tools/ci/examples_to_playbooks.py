@@ -10,6 +10,11 @@ EXAMPLES is read from the file's syntax tree.
 
 The user guide's YAML code blocks that are tasks or plays (they start with ``- name:``) are written too, as
 OUT_DIR/<page>_<n>.yml: a play as it is, tasks inside a play like the EXAMPLES.
+
+    python3 tools/ci/examples_to_playbooks.py --guide-files PAGE.rst OUT_DIR
+
+writes the code blocks of a guide page that an RST comment ``.. file: NAME`` (just before the block) names, as
+OUT_DIR/NAME, exactly as the page shows them: a worked example that a test then runs as written.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import re
 import sys
 
 CODE_BLOCK = re.compile(r"^\.\. code-block:: yaml\s*$")
+FILE_MARK = re.compile(r"^\.\. file: ([A-Za-z0-9_.-]+)\s*$")
 
 
 def examples_of(path: str) -> str:
@@ -31,23 +37,34 @@ def examples_of(path: str) -> str:
     raise ValueError(f"{path} has no EXAMPLES")
 
 
+def _code_block(lines: list[str], number: int) -> str:
+    """The body of the code block whose directive is lines[number], dedented."""
+    body = []
+    for following in lines[number + 1:]:
+        if following.strip() and not following.startswith(" "):
+            break
+        body.append(following)
+    indent = min(len(text) - len(text.lstrip()) for text in body if text.strip())
+    return "\n".join(text[indent:] for text in body).strip("\n")
+
+
 def guide_blocks(path: str) -> list[str]:
     """The YAML code blocks of an RST page that are tasks or plays, dedented."""
-    blocks = []
     lines = open(path, encoding="utf-8").read().splitlines()
+    blocks = [_code_block(lines, number) for number, line in enumerate(lines) if CODE_BLOCK.match(line)]
+    return [text for text in blocks if text.startswith("- name:")]
+
+
+def guide_files(path: str) -> dict[str, str]:
+    """The code blocks an RST comment `.. file: NAME` names (the next code block after it), by NAME."""
+    lines = open(path, encoding="utf-8").read().splitlines()
+    files = {}
     for number, line in enumerate(lines):
-        if not CODE_BLOCK.match(line):
-            continue
-        body = []
-        for following in lines[number + 1:]:
-            if following.strip() and not following.startswith(" "):
-                break
-            body.append(following)
-        indent = min(len(text) - len(text.lstrip()) for text in body if text.strip())
-        text = "\n".join(text[indent:] for text in body).strip("\n")
-        if text.startswith("- name:"):
-            blocks.append(text)
-    return blocks
+        mark = FILE_MARK.match(line)
+        if mark:
+            directive = next(at for at in range(number + 1, len(lines)) if CODE_BLOCK.match(lines[at]))
+            files[mark.group(1)] = _code_block(lines, directive) + "\n"
+    return files
 
 
 def playbook(what: str, examples: str) -> str:
@@ -64,7 +81,20 @@ def playbook(what: str, examples: str) -> str:
     )
 
 
+def write_guide_files(page: str, out_dir: str) -> int:
+    """The files a guide page's worked example is made of, written as the page shows them (for a test to run)."""
+    os.makedirs(out_dir, exist_ok=True)
+    files = guide_files(page)
+    for name, text in files.items():
+        with open(os.path.join(out_dir, name), "w", encoding="utf-8") as handle:
+            handle.write(text)
+    print(f"wrote {', '.join(sorted(files))} of {page} to {out_dir}")
+    return 0 if files else 1
+
+
 def main(argv: list[str]) -> int:
+    if len(argv) == 3 and argv[0] == "--guide-files":
+        return write_guide_files(argv[1], argv[2])
     if len(argv) != 2:
         sys.stderr.write(__doc__)
         return 2

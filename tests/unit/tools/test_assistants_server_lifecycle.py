@@ -338,3 +338,51 @@ def test_control_timings_give_each_runs_creation_and_end_in_float_seconds(api) -
     assert timing["status"] == "completed"
     assert timing["ended"] - timing["created"] == pytest.approx(0.3)
     assert (int(timing["created"]), int(timing["ended"])) == (done["created_at"], done["completed_at"])
+
+
+def _answer(api, run: dict[str, Any], output: str) -> dict[str, Any]:
+    call = run["required_action"]["submit_tool_outputs"]["tool_calls"][0]
+    api.post(f"/threads/{run['thread_id']}/runs/{run['id']}/submit_tool_outputs", {"tool_outputs": [{"tool_call_id": call["id"], "output": output}]})
+    return call
+
+
+def test_sim_tool_rounds_asks_for_tool_outputs_that_many_times_then_answers_with_every_output(api) -> None:
+    run = api.wait(api.run(api.thread("Paris?")["id"], api.assistant(tools=[WEATHER])["id"], metadata={"sim_tool_rounds": "2", "sim_seconds": "0"}),
+                   "requires_action")
+    first = _answer(api, run, "sunny")
+    again = api.wait(run, "requires_action")
+    second = _answer(api, again, "warm")
+    assert second["id"] != first["id"] and second["function"] == first["function"]
+    done = api.wait(run, "completed")
+    assert done["required_action"] is None
+    [answer] = _messages(api, run["thread_id"], run_id=run["id"])
+    assert answer["content"][0]["text"]["value"] == "Echo: Paris?\nget_weather returned: sunny\nget_weather returned: warm"
+    tool_steps = [step for step in _steps(api, run) if step["type"] == "tool_calls"]
+    assert [step["status"] for step in tool_steps] == ["completed", "completed"]
+
+
+def test_sim_tool_rounds_is_checked(api) -> None:
+    assistant = api.assistant(tools=[WEATHER])
+    thread = api.thread()
+    bad = api.request("POST", f"/threads/{thread['id']}/runs", {"assistant_id": assistant["id"], "metadata": {"sim_tool_rounds": "0"}})
+    assert bad.status_code == 400 and bad.json()["error"]["param"] == "metadata.sim_tool_rounds"
+    no_tool = api.request("POST", f"/threads/{thread['id']}/runs", {"assistant_id": api.assistant()["id"], "metadata": {"sim_tool_rounds": "2"}})
+    assert no_tool.status_code == 400 and no_tool.json()["error"]["param"] == "metadata.sim_tool_rounds"
+
+
+@pytest.mark.parametrize(("response_format", "expected"), [
+    ({"type": "json_object"}, {"answer": "Echo: hi"}),
+    ({"type": "json_schema", "json_schema": {"name": "a", "schema": {"type": "object", "properties": {"text": {"type": "string"}, "n": {"type": "integer"}}}}},
+     {"text": "Echo: hi", "n": 1}),
+    ({"type": "text"}, None),
+])
+def test_a_run_asked_for_json_answers_json(api, response_format, expected) -> None:
+    run = api.wait(api.run(api.thread("hi")["id"], api.assistant()["id"], response_format=response_format), "completed")
+    text = _messages(api, run["thread_id"], run_id=run["id"])[0]["content"][0]["text"]["value"]
+    assert (json.loads(text) if expected is not None else text) == (expected if expected is not None else "Echo: hi")
+
+
+def test_sim_answer_is_the_answer_whatever_the_response_format(api) -> None:
+    run = api.wait(api.run(api.thread("hi")["id"], api.assistant()["id"], response_format={"type": "json_object"},
+                           metadata={"sim_answer": "not json", "sim_seconds": "0"}), "completed")
+    assert _messages(api, run["thread_id"], run_id=run["id"])[0]["content"][0]["text"]["value"] == "not json"
