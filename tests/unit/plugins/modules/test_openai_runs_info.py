@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 """openai_runs_info as a user runs it: options checked before any request, exact pages, check mode, and a
-missing thread named in the failure. The paging logic itself is tested in test_run_lookup."""
+missing thread named in the failure. The paging logic itself is tested in test_api."""
 
 from __future__ import annotations
 
