@@ -24,6 +24,9 @@ from assistants_server.lifecycle import RunState
 
 LOG = logging.getLogger("assistants_server")
 MAX_BODY_BYTES = 16 * 1024 * 1024
+_BUSY_BODY = json.dumps(error_body("The server is busy: too many connections at once. Please try again.", error_type="server_error")).encode()
+BUSY_RESPONSE = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\nConnection: close\r\n"
+                 + f"Content-Length: {len(_BUSY_BODY)}\r\n\r\n".encode() + _BUSY_BODY)
 
 
 def fault_status_reply(rule: FaultRule) -> Reply:
@@ -52,6 +55,8 @@ class Handler(BaseHTTPRequestHandler):
     server: AssistantsHTTPServer
 
     def setup(self) -> None:
+        # A socket timeout for every read and write: a client that stalls is dropped instead of holding a thread.
+        self.timeout = self.server.app.options.client_timeout or None
         super().setup()
         # Headers and body go out in separate writes; without this, Nagle plus delayed ACKs cost ~40 ms a request.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -94,6 +99,9 @@ class Handler(BaseHTTPRequestHandler):
             too_big = True
         except ValueError:
             pass
+        except (TimeoutError, OSError):
+            self.close_connection = True  # the client stopped sending its body: nobody left to answer
+            return None
         self.close_connection = True
         message = "The request body is too large." if too_big else "The request body's length could not be read."
         self._send(json_reply(413 if too_big else 400, error_body(message)))
@@ -157,9 +165,15 @@ class Handler(BaseHTTPRequestHandler):
                     # advance() directly, not only tick(): after a reset or a thread delete the run is
                     # no longer ticked, and advance() then marks it done so the stream ends.
                     app.lifecycle.advance(state, app.lifecycle.tick())
+                    app.store.commit()
+                    if len(state.events or []) <= sent and state.phase not in ("done", "requires_action"):
+                        # Wait for the next event (a worker notifies) or transition; wake now and then in case the clock was advanced.
+                        next_at = app.lifecycle.next_transition_at(state)
+                        app.store.changed.wait(0.25 if next_at is None else min(0.25, max(0.005, next_at - app.clock.now())))
+                        app.lifecycle.advance(state, app.lifecycle.tick())
+                        app.store.commit()
                     events = list((state.events or [])[sent:])
                     ended = state.phase in ("done", "requires_action")
-                    next_at = app.lifecycle.next_transition_at(state)
                     if ended:
                         state.events = None  # stop recording: nobody is listening any more
                 sent += len(events)
@@ -172,8 +186,6 @@ class Handler(BaseHTTPRequestHandler):
                     self._chunk(b"event: done\ndata: [DONE]\n\n")
                     self._chunk(b"")
                     return
-                # Sleep until the next transition, but wake now and then in case the clock was advanced.
-                time.sleep(0.25 if next_at is None else min(0.25, max(0.005, next_at - app.clock.now())))
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 
@@ -198,6 +210,9 @@ class Handler(BaseHTTPRequestHandler):
         if raw is None:
             return
         if path == control.CONTROL_PREFIX or path.startswith(control.CONTROL_PREFIX + "/"):
+            if not app.options.control_enabled:
+                self._send(json_reply(404, error_body("The control API is off (it is on with --backend simulated, or with --enable-control).")))
+                return
             if not (app.options.allow_remote_control or self._client_is_loopback()):
                 self._send(json_reply(403, error_body("The control API answers loopback clients only (start the server with --allow-remote-control).")))
                 return
@@ -250,8 +265,27 @@ class AssistantsHTTPServer(ThreadingHTTPServer):
     def __init__(self, host: str, port: int, app: App, tls: ssl.SSLContext | None = None) -> None:
         self.app = app
         self.tls = tls
+        self.slots = threading.BoundedSemaphore(max(1, app.options.max_connections))
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
         super().__init__((host, port), Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        # At most max_connections connections are served at once; one more gets a short 503 and is closed.
+        if not self.slots.acquire(blocking=False):
+            try:
+                request.settimeout(1.0)
+                request.sendall(BUSY_RESPONSE)
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
 
     def finish_request(self, request: Any, client_address: Any) -> None:
         if self.tls is None:
@@ -343,6 +377,7 @@ class ServerHandle:
             self.httpd.shutdown()
         self._thread.join(timeout)
         self.httpd.server_close()
+        self.app.stop()
 
     def __enter__(self) -> ServerHandle:
         return self
