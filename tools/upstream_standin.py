@@ -137,7 +137,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.add(*(body if isinstance(body, list) else [body]))
             self._json(200, {"ok": True})
             return
-        if self.path.split("?")[0] != "/v1/chat/completions":
+        if not self.path.split("?")[0].endswith("/chat/completions"):
             self._json(404, {"error": {"message": f"Unknown path {self.path}"}})
             return
         headers = {name.lower(): value for name, value in self.headers.items()}

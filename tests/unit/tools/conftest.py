@@ -140,3 +140,67 @@ def make_server() -> Iterator[Any]:
     finally:
         for handle in handles:
             handle.stop()
+
+
+# ---- --backend chat: the bridge in front of a scripted upstream stand-in (tools/upstream_standin.py) ----
+
+UPSTREAM_KEY = "sk-upstream-0123456789abcdef"
+CHAT_DEFAULTS: dict[str, Any] = {"backend": "chat", "upstream_key": UPSTREAM_KEY, "upstream_backoff": 0.01, "upstream_timeout": 2.0,
+                                 "cancel_seconds": 0.05, "poll_after_ms": 10, "grace_seconds": 1.0, "control": True}
+
+
+@pytest.fixture(scope="module")
+def standin() -> Iterator[Any]:
+    """A stand-in upstream demanding UPSTREAM_KEY; emptied (script and log) before each test by `bridge`."""
+    from upstream_standin import start_standin  # pylint: disable=import-outside-toplevel
+
+    handle = start_standin(key=UPSTREAM_KEY)
+    try:
+        yield handle
+    finally:
+        handle.stop()
+
+
+@pytest.fixture(scope="module")
+def bridge_options() -> dict[str, Any]:
+    """Override in a test module to start its bridge with other options."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def bridge_server(standin: Any, bridge_options: dict[str, Any]) -> Iterator[Any]:  # pylint: disable=redefined-outer-name
+    handle = start_server(**{**CHAT_DEFAULTS, "upstream": standin.url, **bridge_options})
+    try:
+        yield handle
+    finally:
+        handle.stop()
+
+
+@pytest.fixture
+def bridge(bridge_server: Any, standin: Any) -> Iterator[Api]:  # pylint: disable=redefined-outer-name
+    """A client for the module's bridge; bridge and stand-in emptied before each test."""
+    standin.server.reset()
+    client = Api(bridge_server.base)
+    client.control("POST", "reset")
+    try:
+        yield client
+    finally:
+        client.session.close()
+
+
+@pytest.fixture
+def make_bridge(standin: Any) -> Iterator[Any]:  # pylint: disable=redefined-outer-name
+    """Start bridges with given options in front of the stand-in; each is stopped after the test."""
+    handles = []
+    standin.server.reset()
+
+    def make(**options: Any) -> tuple[Any, Api]:
+        handle = start_server(**{**CHAT_DEFAULTS, "upstream": standin.url, **options})
+        handles.append(handle)
+        return handle, Api(handle.base)
+
+    try:
+        yield make
+    finally:
+        for handle in handles:
+            handle.stop()
