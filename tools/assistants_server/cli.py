@@ -73,7 +73,9 @@ Fault rules (PUT/POST /__control/faults, or --faults FILE holding the same JSON)
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python3 tools/assistants_server", description=DESCRIPTION, epilog=EPILOG,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+                                formatter_class=argparse.RawDescriptionHelpFormatter,
+                                # no abbreviations: "--upstream-key sk-..." must be refused, not taken for --upstream-key-file
+                                allow_abbrev=False)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port to listen on; 0 picks a free port (default: 8000)")
     p.add_argument("--run-seconds", type=float, default=0.5, metavar="SECONDS",
