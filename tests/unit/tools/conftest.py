@@ -15,6 +15,10 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 TOOLS_DIR = REPO_ROOT / "tools"
 if str(TOOLS_DIR) not in sys.path:
     sys.path.insert(0, str(TOOLS_DIR))
+# ansible-test runs pytest in importlib mode, which puts no test directory on sys.path: this one goes there so the
+# test modules can share constants and helpers (`from conftest import ...`, `from test_assistants_server_schema import ...`).
+if str(Path(__file__).resolve().parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from assistants_server import start_server  # noqa: E402  pylint: disable=wrong-import-position
 
@@ -142,7 +146,7 @@ def make_server() -> Iterator[Any]:
             handle.stop()
 
 
-# ---- --backend chat: the bridge in front of a scripted upstream stand-in (tools/upstream_standin.py) ----
+# ---- --backend chat: the bridge in front of a scripted upstream stand-in (tools/assistants_server/standin.py) ----
 
 UPSTREAM_KEY = "sk-upstream-0123456789abcdef"
 CHAT_DEFAULTS: dict[str, Any] = {"backend": "chat", "upstream_key": UPSTREAM_KEY, "upstream_backoff": 0.01, "upstream_timeout": 2.0,
@@ -152,7 +156,7 @@ CHAT_DEFAULTS: dict[str, Any] = {"backend": "chat", "upstream_key": UPSTREAM_KEY
 @pytest.fixture(scope="module")
 def standin() -> Iterator[Any]:
     """A stand-in upstream demanding UPSTREAM_KEY; emptied (script and log) before each test by `bridge`."""
-    from upstream_standin import start_standin  # pylint: disable=import-outside-toplevel
+    from assistants_server.standin import start_standin  # pylint: disable=import-outside-toplevel
 
     handle = start_standin(key=UPSTREAM_KEY)
     try:

@@ -1,5 +1,5 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""--backend chat: runs answered by an OpenAI-compatible upstream (the scripted stand-in in tools/upstream_standin.py)."""
+"""--backend chat: runs answered by an OpenAI-compatible upstream (the scripted stand-in in tools/assistants_server/standin.py)."""
 
 from __future__ import annotations
 

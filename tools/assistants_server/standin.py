@@ -1,7 +1,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A scripted stand-in for an OpenAI-compatible Chat Completions API, for the bridge's tests and benchmarks.
 
-Standard library only, loopback only. Run it with `python3 tools/upstream_standin.py --port 0` (prints
+Standard library only, loopback only. Run it with `python3 tools/assistants_server/standin.py --port 0` (prints
 `listening on http://127.0.0.1:PORT/v1`), or in-process with `start_standin()`.
 
 Each POST /v1/chat/completions takes the next scripted reply (POST /__script with a JSON list of replies
@@ -47,6 +47,7 @@ class StandIn(ThreadingHTTPServer):
         self.lock = threading.Lock()
         self.script: list[dict[str, Any]] = []
         self.requests: list[dict[str, Any]] = []
+        self.started = time.monotonic()
 
     def server_bind(self) -> None:
         # skip HTTPServer's FQDN lookup, which can stall without DNS
@@ -247,13 +248,26 @@ def start_standin(key: str | None = None) -> StandInHandle:
     return StandInHandle(StandIn(key=key))
 
 
+def _watch_idle(server: StandIn, idle_timeout: float) -> None:
+    while True:
+        time.sleep(min(1.0, idle_timeout / 4))
+        with server.lock:
+            last = server.requests[-1]["time"] if server.requests else server.started
+        if time.monotonic() - last >= idle_timeout:
+            server.shutdown()
+            return
+
+
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python3 tools/upstream_standin.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(prog="python3 tools/assistants_server/standin.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--pid-file")
     p.add_argument("--key", help="demand this key (for tests; a real server reads keys from a file)")
+    p.add_argument("--idle-timeout", type=float, default=0.0, help="exit after this many seconds without a request; 0 = never")
     args = p.parse_args(argv)
     server = StandIn(port=args.port, key=args.key)
+    if args.idle_timeout > 0:
+        threading.Thread(target=_watch_idle, args=(server, args.idle_timeout), daemon=True).start()
     if args.pid_file:
         with open(args.pid_file, "w", encoding="ascii") as handle:
             handle.write(f"{os.getpid()}\n")
