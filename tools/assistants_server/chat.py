@@ -181,13 +181,14 @@ class ChatLifecycle(Lifecycle):
             state.phase = "in_progress"
             state.message = None
             self._emit(state, "thread.run.in_progress", run)
+            # No commit here or at the first delta: only what a client is told as an answer to a request needs to be
+            # on disk first (a request's reply commits everything so far); after a crash an unsaved in_progress run is
+            # failed just the same.
             try:
                 request = self._request(state)
             except CannotPass as exc:
                 self.fail(state, now, {"code": "invalid_prompt", "message": str(exc)})
-                request = None
-            self.store.commit()
-            if request is None:
+                self.store.commit()
                 return
             if request.get(self.upstream.max_tokens_field) == 0:
                 self._incomplete(state, Round(finish="length"), now)
@@ -284,7 +285,6 @@ class ChatLifecycle(Lifecycle):
     def _text_delta(self, state: RunState, text: str, now: float) -> None:
         if state.message is None:
             self._add_message_step(state, now)
-            self.store.commit()  # the message exists from here on, whatever happens next
         message = state.message
         assert message is not None
         if not message["content"]:

@@ -127,6 +127,7 @@ class Lifecycle:
         self.cancel_seconds = cancel_seconds
         self.approvals = approvals  # --flavor azure: runs may stop for submit_tool_approval
         self.active: dict[str, RunState] = {}  # run_id -> state, for runs not yet terminal
+        self.transitions = 0  # clock-driven transitions applied so far (an event stream commits when this moved)
         # run_id -> when it was created and ended, in float server seconds: the API's timestamps are whole
         # seconds, too coarse to tell how long a client took to notice a run's end (GET /__control/timings).
         self.timings: dict[str, dict[str, Any]] = {}
@@ -357,6 +358,7 @@ class Lifecycle:
                 return
             when, action = due
             action(state, when)
+            self.transitions += 1
 
     def next_transition_at(self, state: RunState) -> float | None:
         """When the run will next change by itself (None once terminal)."""

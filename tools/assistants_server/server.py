@@ -162,16 +162,17 @@ class Handler(BaseHTTPRequestHandler):
             while True:
                 app.touch()  # an open stream is activity: --idle-timeout must not end it
                 with app.store.lock:
+                    transitions = app.lifecycle.transitions
                     # advance() directly, not only tick(): after a reset or a thread delete the run is
                     # no longer ticked, and advance() then marks it done so the stream ends.
                     app.lifecycle.advance(state, app.lifecycle.tick())
-                    app.store.commit()
                     if len(state.events or []) <= sent and state.phase not in ("done", "requires_action"):
                         # Wait for the next event (a worker notifies) or transition; wake now and then in case the clock was advanced.
                         next_at = app.lifecycle.next_transition_at(state)
                         app.store.changed.wait(0.25 if next_at is None else min(0.25, max(0.005, next_at - app.clock.now())))
                         app.lifecycle.advance(state, app.lifecycle.tick())
-                        app.store.commit()
+                    if app.lifecycle.transitions != transitions:
+                        app.store.commit()  # a run this stream is about to report ended by the clock: on disk first
                     events = list((state.events or [])[sent:])
                     ended = state.phase in ("done", "requires_action")
                     if ended:
@@ -260,6 +261,7 @@ class Handler(BaseHTTPRequestHandler):
 class AssistantsHTTPServer(ThreadingHTTPServer):
     daemon_threads = True  # in-flight requests never hold up shutdown
     allow_reuse_address = True
+    request_queue_size = 128  # listen backlog: socketserver's 5 drops SYNs of a burst of clients, costing them 1 s each
     block_on_close = False
 
     def __init__(self, host: str, port: int, app: App, tls: ssl.SSLContext | None = None) -> None:

@@ -40,6 +40,7 @@ def _tokens(text: str) -> int:
 class StandIn(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, key: str | None = None) -> None:
         super().__init__((host, port), _Handler)
