@@ -376,7 +376,8 @@ class ChatLifecycle(Lifecycle):
         step["usage"] = _usage(answer.usage)
         if rounds > self.max_tool_rounds:
             error = {"code": "server_error",
-                     "message": f"The model asked for tool calls more than {self.max_tool_rounds} times in this run (the bridge's --max-tool-rounds); the run was stopped."}
+                     "message": f"The model asked for tool calls more than {self.max_tool_rounds} times in this run "
+                                "(the bridge's --max-tool-rounds); the run was stopped."}
             self.fail(state, now, error)
             return
         self._emit(state, "thread.run.step.in_progress", step)

@@ -108,7 +108,8 @@ def parser() -> argparse.ArgumentParser:
                    help="drop a client that sends or reads nothing for this long (default: 60)")
     p.add_argument("--grace-seconds", type=float, default=10.0, metavar="SECONDS",
                    help="on SIGTERM, how long runs in flight may take to finish before they are failed (default: 10)")
-    p.add_argument("--enable-control", action="store_true", help="serve /__control with --backend chat too (always loopback-only unless --allow-remote-control)")
+    p.add_argument("--enable-control", action="store_true",
+                   help="serve /__control with --backend chat too (always loopback-only unless --allow-remote-control)")
     bridge = p.add_argument_group("running on a real model (--backend chat)")
     bridge.add_argument("--backend", choices=BACKENDS, default="simulated",
                         help="simulated: deterministic clock-driven answers (default); chat: an OpenAI-compatible Chat Completions API answers")

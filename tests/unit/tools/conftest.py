@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+import os
+import re
+import select
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -22,6 +26,7 @@ if str(Path(__file__).resolve().parent) not in sys.path:
 
 from assistants_server import start_server  # noqa: E402  pylint: disable=wrong-import-position
 
+LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:(\d+)/v1)\n")
 HEADERS = {"Authorization": "Bearer test-key", "OpenAI-Beta": "assistants=v2"}
 TERMINAL = {"completed", "failed", "cancelled", "expired", "incomplete"}
 
@@ -88,6 +93,32 @@ class Api:
             time.sleep(0.01)
 
 
+@pytest.fixture(name="launch")
+def fixture_launch():
+    """Start `python3 tools/assistants_server --port 0 ...` as users do; returns (process, url). Leftovers are killed after the test."""
+    processes = []
+
+    def start(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+        process = subprocess.Popen(  # pylint: disable=consider-using-with
+            [sys.executable, "tools/assistants_server", "--host", "127.0.0.1", "--port", "0", *args],
+            cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
+        processes.append(process)
+        ready = select.select([process.stdout], [], [], 15)[0]
+        assert ready, f"no listening line within 15 s; stderr: {process.stderr.read() if process.poll() is not None else '(still running)'}"
+        line = process.stdout.readline()
+        match = LISTENING.fullmatch(line)
+        assert match, f"unexpected first line {line!r}"
+        return process, match.group(1)
+
+    try:
+        yield start
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+            process.communicate(timeout=10)
+
+
 SERVER_DEFAULTS: dict[str, Any] = {"run_seconds": 0.05, "cancel_seconds": 0.05, "poll_after_ms": 10}
 
 
@@ -129,13 +160,12 @@ def client_factory() -> Any:
     return Api
 
 
-@pytest.fixture
-def make_server() -> Iterator[Any]:
-    """Start extra servers with given options (e.g. api_key); each is stopped after the test."""
+def _servers(defaults: dict[str, Any]) -> Iterator[Any]:
+    """make(**options) -> (handle, Api): servers started with `defaults` plus options, each stopped after the test."""
     handles = []
 
     def make(**options: Any) -> tuple[Any, Api]:
-        handle = start_server(**{**SERVER_DEFAULTS, **options})
+        handle = start_server(**{**defaults, **options})
         handles.append(handle)
         return handle, Api(handle.base)
 
@@ -144,6 +174,12 @@ def make_server() -> Iterator[Any]:
     finally:
         for handle in handles:
             handle.stop()
+
+
+@pytest.fixture
+def make_server() -> Iterator[Any]:
+    """Start extra servers with given options (e.g. api_key); each is stopped after the test."""
+    yield from _servers(SERVER_DEFAULTS)
 
 
 # ---- --backend chat: the bridge in front of a scripted upstream stand-in (tools/assistants_server/standin.py) ----
@@ -195,16 +231,5 @@ def bridge(bridge_server: Any, standin: Any) -> Iterator[Api]:  # pylint: disabl
 @pytest.fixture
 def make_bridge(standin: Any) -> Iterator[Any]:  # pylint: disable=redefined-outer-name
     """Start bridges with given options in front of the stand-in; each is stopped after the test."""
-    handles = []
     standin.server.reset()
-
-    def make(**options: Any) -> tuple[Any, Api]:
-        handle = start_server(**{**CHAT_DEFAULTS, "upstream": standin.url, **options})
-        handles.append(handle)
-        return handle, Api(handle.base)
-
-    try:
-        yield make
-    finally:
-        for handle in handles:
-            handle.stop()
+    yield from _servers({**CHAT_DEFAULTS, "upstream": standin.url})

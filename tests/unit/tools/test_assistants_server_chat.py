@@ -71,7 +71,8 @@ def test_the_request_carries_the_runs_settings_and_the_threads_history_in_order(
         {"role": "system", "content": "Run's own."},
         {"role": "user", "content": "first"},
         {"role": "assistant", "content": "an earlier answer"},
-        {"role": "user", "content": [{"type": "text", "text": "look"}, {"type": "image_url", "image_url": {"url": "https://example.com/a.png", "detail": "auto"}}]},
+        {"role": "user", "content": [{"type": "text", "text": "look"},
+                                     {"type": "image_url", "image_url": {"url": "https://example.com/a.png", "detail": "auto"}}]},
     ]
     assert request["tools"] == [WEATHER]
     assert request["tool_choice"] == {"type": "function", "function": {"name": "get_weather"}}
@@ -271,7 +272,7 @@ def test_cancel_during_the_upstream_call_ends_the_run_within_a_second_and_writes
 def test_runs_of_different_threads_are_answered_at_the_same_time(bridge, standin) -> None:
     standin.server.add({"text": ["a", "b"], "delay": 0.4}, {"text": ["a", "b"], "delay": 0.4})
     assistant = bridge.assistant()
-    runs = [bridge.run(bridge.thread("hi")["id"], assistant["id"]) for _ in range(2)]
+    runs = [bridge.run(bridge.thread("hi")["id"], assistant["id"]) for _n in range(2)]
     for run in runs:
         assert bridge.wait(run, TERMINAL)["status"] == "completed"
     first, second = standin.server.received()

@@ -8,8 +8,8 @@ from typing import Any, Iterator
 
 import pytest
 # The schema fixtures (oas, registry) and helpers are the simulated backend's, used as they are.
-from test_assistants_server_schema import (_component, _events, _for_validation, _is_stream, _objects, _operations, _template_of,  # noqa: F401
-                                           _validator, fixture_oas, fixture_registry)  # pylint: disable=unused-import
+from test_assistants_server_schema import _component, _events, _for_validation, _is_stream, _objects, _operations, _template_of, _validator, record
+from test_assistants_server_schema import fixture_oas, fixture_registry  # noqa: F401  pylint: disable=unused-import
 
 from conftest import TERMINAL
 
@@ -23,18 +23,8 @@ def fixture_recorded(bridge_server, standin, client_factory) -> Iterator[list[tu
     standin.server.reset()
     api = client_factory(bridge_server.base)
     api.control("POST", "reset")
-    records: list[tuple[str, str, Any]] = []
-    send = api.request
-
-    def recording(method: str, path: str, body: Any = None, **kwargs: Any) -> Any:
-        response = send(method, path, body, **kwargs)
-        records.append((method.lower(), path, response))
-        return response
-
-    api.request = recording
     try:
-        _exercise(api, standin)
-        yield records
+        yield record(api, lambda api_: _exercise(api_, standin))
     finally:
         api.session.close()
 

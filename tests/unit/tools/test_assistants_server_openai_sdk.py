@@ -12,14 +12,18 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 WEATHER = {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}
 
 
-@pytest.fixture(name="client")
-def fixture_client(server, api):
-    del api  # requested only to start each test from an empty server
-    sdk = openai.OpenAI(api_key="sk-test", base_url=server.url, max_retries=2)
+def _sdk(url: str):
+    sdk = openai.OpenAI(api_key="sk-test", base_url=url, max_retries=2)
     try:
         yield sdk
     finally:
         sdk.close()
+
+
+@pytest.fixture(name="client")
+def fixture_client(server, api):
+    del api  # requested only to start each test from an empty server
+    yield from _sdk(server.url)
 
 
 def test_create_and_poll_completes_and_the_answer_is_in_the_thread(client) -> None:
@@ -145,11 +149,7 @@ def test_the_sdks_streams_go_through_requires_action_and_tool_outputs(client) ->
 @pytest.fixture(name="bridge_client")
 def fixture_bridge_client(bridge_server, bridge):
     del bridge  # requested only to start each test from an empty bridge and stand-in
-    sdk = openai.OpenAI(api_key="sk-test", base_url=bridge_server.url, max_retries=2)
-    try:
-        yield sdk
-    finally:
-        sdk.close()
+    yield from _sdk(bridge_server.url)
 
 
 def test_bridge_create_and_poll_answers_with_the_upstreams_text(bridge_client) -> None:

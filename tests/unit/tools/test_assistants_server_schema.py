@@ -59,6 +59,15 @@ def fixture_recorded(server_factory, client_factory) -> Iterator[list[tuple[str,
     """Drive one server through every endpoint, run status, step type and error; record (method, path, response)."""
     handle = server_factory(cancel_seconds=30)
     api = client_factory(handle.base)
+    try:
+        yield record(api, _exercise)
+    finally:
+        api.session.close()
+        handle.stop()
+
+
+def record(api: Any, exercise: Any) -> list[tuple[str, str, Any]]:
+    """Run exercise(api), keeping (method, path, response) of every request it makes."""
     records: list[tuple[str, str, Any]] = []
     send = api.request
 
@@ -68,12 +77,8 @@ def fixture_recorded(server_factory, client_factory) -> Iterator[list[tuple[str,
         return response
 
     api.request = recording
-    try:
-        _exercise(api)
-        yield records
-    finally:
-        api.session.close()
-        handle.stop()
+    exercise(api)
+    return records
 
 
 def _exercise(api: Any) -> None:  # pylint: disable=too-many-statements

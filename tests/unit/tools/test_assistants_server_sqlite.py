@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import re
 import select
 import signal
 import sqlite3
@@ -18,33 +17,18 @@ import pytest
 from conftest import TERMINAL, UPSTREAM_KEY, Api
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:(\d+)/v1)\n")
 WEATHER = {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {}}}}
 
 
-@pytest.fixture(name="launch")
-def fixture_launch():
-    """Start `python3 tools/assistants_server --port 0 ...` as users do; returns (process, Api). Leftovers are killed."""
-    processes = []
+@pytest.fixture(name="start_cli")
+def fixture_start_cli(launch):
+    """Start `python3 tools/assistants_server --port 0 ...` as users do; returns (process, Api)."""
 
     def start(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, Api]:
-        process = subprocess.Popen(  # pylint: disable=consider-using-with
-            [sys.executable, "tools/assistants_server", "--host", "127.0.0.1", "--port", "0", *args],
-            cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
-        processes.append(process)
-        ready = select.select([process.stdout], [], [], 15)[0]
-        assert ready, f"no listening line within 15 s; stderr: {process.stderr.read() if process.poll() is not None else '(still running)'}"
-        match = LISTENING.fullmatch(process.stdout.readline())
-        assert match, process.stderr.read() if process.poll() is not None else "unexpected first line"
-        return process, Api(match.group(1).removesuffix("/v1"))
+        process, url = launch(*args, env=env)
+        return process, Api(url.removesuffix("/v1"))
 
-    try:
-        yield start
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                process.kill()
-            process.communicate(timeout=10)
+    return start
 
 
 def _everything(api: Api) -> dict[str, Any]:
@@ -90,9 +74,9 @@ def test_everything_survives_a_restart_on_the_same_db(make_server, tmp_path) -> 
     assert len(before["assistants"]) == 2 and all(len(t["messages"]) == 3 for t in before["threads"].values())
 
 
-def test_nothing_acknowledged_is_lost_to_a_kill_9_and_a_run_cut_off_is_failed_with_a_last_error(launch, tmp_path) -> None:
+def test_nothing_acknowledged_is_lost_to_a_kill_9_and_a_run_cut_off_is_failed_with_a_last_error(start_cli, tmp_path) -> None:
     db = str(tmp_path / "state.db")
-    process, api = launch("--db", db, "--run-seconds", "0")
+    process, api = start_cli("--db", db, "--run-seconds", "0")
     _fill(api)
     before = _everything(api)
     thread = api.thread("long")
@@ -100,7 +84,7 @@ def test_nothing_acknowledged_is_lost_to_a_kill_9_and_a_run_cut_off_is_failed_wi
     assert run["status"] == "queued"
     process.send_signal(signal.SIGKILL)
     process.wait(10)
-    _process, again = launch("--db", db, "--run-seconds", "0")
+    _process, again = start_cli("--db", db, "--run-seconds", "0")
     again.thread_ids = api.thread_ids
     assert _everything(again) == before
     cut = again.get_run(run)
@@ -131,26 +115,26 @@ def test_a_bridge_run_waiting_for_tool_outputs_takes_them_after_a_restart(make_b
     assert again.get(f"/threads/{thread['id']}/messages")["data"][0]["content"][0]["text"]["value"] == "The tool answered: rain"
 
 
-def test_sigterm_lets_a_bridge_run_in_flight_finish_then_exits_0(launch, standin, tmp_path) -> None:
+def test_sigterm_lets_a_bridge_run_in_flight_finish_then_exits_0(start_cli, standin, tmp_path) -> None:
     standin.server.reset()
     standin.server.add({"text": ["one ", "two ", "three"], "chunk_delay": 0.3})
     db = str(tmp_path / "state.db")
     args = ("--db", db, "--backend", "chat", "--upstream", standin.url, "--grace-seconds", "5", "--enable-control")
-    process, api = launch(*args, env={"ASSISTANTS_UPSTREAM_API_KEY": UPSTREAM_KEY})
+    process, api = start_cli(*args, env={"ASSISTANTS_UPSTREAM_API_KEY": UPSTREAM_KEY})
     thread = api.thread("hi")
     run = api.wait(api.run(thread["id"], api.assistant()["id"]), "in_progress")
     process.send_signal(signal.SIGTERM)
     assert process.wait(10) == 0
-    _process, again = launch(*args, env={"ASSISTANTS_UPSTREAM_API_KEY": UPSTREAM_KEY})
+    _process, again = start_cli(*args, env={"ASSISTANTS_UPSTREAM_API_KEY": UPSTREAM_KEY})
     assert again.get_run(run)["status"] == "completed"
     assert again.get(f"/threads/{thread['id']}/messages")["data"][0]["content"][0]["text"]["value"] == "one two three"
 
 
-def test_the_upstream_key_comes_from_a_file_and_no_argument_can_carry_it(launch, standin, tmp_path) -> None:
+def test_the_upstream_key_comes_from_a_file_and_no_argument_can_carry_it(start_cli, standin, tmp_path) -> None:
     standin.server.reset()
     key_file = tmp_path / "upstream.key"
     key_file.write_text(f"{UPSTREAM_KEY}\n", encoding="ascii")
-    _process, api = launch("--backend", "chat", "--upstream", standin.url, "--upstream-key-file", str(key_file), env={"ASSISTANTS_UPSTREAM_API_KEY": ""})
+    _process, api = start_cli("--backend", "chat", "--upstream", standin.url, "--upstream-key-file", str(key_file), env={"ASSISTANTS_UPSTREAM_API_KEY": ""})
     assert api.wait(api.run(api.thread("hi")["id"], api.assistant()["id"]), TERMINAL)["status"] == "completed"
     result = subprocess.run([sys.executable, "tools/assistants_server", "--backend", "chat", "--upstream", standin.url, "--upstream-key", "x"],
                             cwd=REPO_ROOT, capture_output=True, text=True, timeout=30, check=False)
@@ -170,11 +154,11 @@ def test_bad_bridge_flags_are_refused_with_a_message_naming_the_flag(args, messa
     assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
 
 
-def test_an_api_keys_file_lets_in_each_of_its_keys_and_no_other(launch, tmp_path) -> None:
+def test_an_api_keys_file_lets_in_each_of_its_keys_and_no_other(start_cli, tmp_path) -> None:
     # (The test serves loopback only; what --host 0.0.0.0 needs is the same flag, refused above without it.)
     keys = tmp_path / "keys"
     keys.write_text("# team keys\nkey-one\nkey-two\n", encoding="ascii")
-    _process, api = launch("--api-keys-file", str(keys))
+    _process, api = start_cli("--api-keys-file", str(keys))
     for key, status in (("key-two", 200), ("key-one", 200), ("key-three", 401)):
         api.session.headers["Authorization"] = f"Bearer {key}"
         assert api.request("GET", "/assistants").status_code == status
