@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -58,6 +59,9 @@ class RunState:
     approvals: list[tuple[str, bool]] = field(default_factory=list)
     events: list[tuple[str, dict[str, Any]]] | None = None  # recorded only for streamed runs
     work: Any = None  # the chat backend's handle on the run's upstream call
+    # The event stream of this run waits on it (a Condition on the store lock); one per run, so an event wakes
+    # only the stream that reports it.
+    wakeup: threading.Condition | None = None
 
 
 def _tokens(text: str) -> int:
@@ -595,4 +599,5 @@ class Lifecycle:
             self.store.touch(obj)
         if state.events is not None:
             state.events.append((event, snapshot(obj)))
-            self.store.changed.notify_all()
+            if state.wakeup is not None:
+                state.wakeup.notify_all()

@@ -163,14 +163,17 @@ class Handler(BaseHTTPRequestHandler):
                 app.touch()  # an open stream is activity: --idle-timeout must not end it
                 with app.store.lock:
                     transitions = app.lifecycle.transitions
-                    # advance() directly, not only tick(): after a reset or a thread delete the run is
-                    # no longer ticked, and advance() then marks it done so the stream ends.
-                    app.lifecycle.advance(state, app.lifecycle.tick())
+                    # This run only (the others move when a request comes, at their scheduled times all the same), and
+                    # advance() rather than tick(): after a reset or a thread delete the run is no longer ticked, and
+                    # advance() then marks it done so the stream ends.
+                    app.lifecycle.advance(state, app.clock.now())
                     if len(state.events or []) <= sent and state.phase not in ("done", "requires_action"):
                         # Wait for the next event (a worker notifies) or transition; wake now and then in case the clock was advanced.
                         next_at = app.lifecycle.next_transition_at(state)
-                        app.store.changed.wait(0.25 if next_at is None else min(0.25, max(0.005, next_at - app.clock.now())))
-                        app.lifecycle.advance(state, app.lifecycle.tick())
+                        if state.wakeup is None:
+                            state.wakeup = threading.Condition(app.store.lock)
+                        state.wakeup.wait(0.25 if next_at is None else min(0.25, max(0.005, next_at - app.clock.now())))
+                        app.lifecycle.advance(state, app.clock.now())
                     if app.lifecycle.transitions != transitions:
                         app.store.commit()  # a run this stream is about to report ended by the clock: on disk first
                     events = list((state.events or [])[sent:])
@@ -178,11 +181,14 @@ class Handler(BaseHTTPRequestHandler):
                     if ended:
                         state.events = None  # stop recording: nobody is listening any more
                 sent += len(events)
-                for name, obj in events:
+                if cut and events:
+                    name, obj = events[0]
                     self._chunk(f"event: {name}\ndata: {json.dumps(obj)}\n\n".encode())
-                    if cut:
-                        self._drop()
-                        return
+                    self._drop()
+                    return
+                if events:
+                    # what arrived since the last wake-up goes out in one write (one chunk)
+                    self._chunk("".join(f"event: {name}\ndata: {json.dumps(obj)}\n\n" for name, obj in events).encode())
                 if ended:
                     self._chunk(b"event: done\ndata: [DONE]\n\n")
                     self._chunk(b"")

@@ -45,8 +45,6 @@ class Store:
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
-        # Notified (under lock) whenever a run emits an event, so event streams wake at once.
-        self.changed = threading.Condition(self.lock)
         self.assistants: dict[str, dict[str, Any]] = {}
         self.threads: dict[str, dict[str, Any]] = {}
         self.messages: dict[str, dict[str, dict[str, Any]]] = {}  # thread_id -> message_id -> message
