@@ -66,6 +66,7 @@ class Options:
     api_keys: list[str] = field(default_factory=list, repr=False)  # more accepted keys (--api-keys-file)
     backend: str = "simulated"
     db: str | None = None
+    db_synchronous: str = "full"
     workers: int = 4
     max_connections: int = 128
     client_timeout: float = 60.0
@@ -202,7 +203,7 @@ class RequestLog:
 class App:
     def __init__(self, options: Options) -> None:
         self.options = options
-        self.store = SqliteStore(options.db) if options.db else Store()
+        self.store = SqliteStore(options.db, options.db_synchronous) if options.db else Store()
         self.clock = Clock()
         self.lifecycle: Lifecycle
         if options.backend == "chat":

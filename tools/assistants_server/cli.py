@@ -20,7 +20,7 @@ from assistants_server.control import CONTROL_HELP
 from assistants_server.faults import RULE_HELP, FaultRuleError, load_rules_file
 from assistants_server.lifecycle import MAX_SIM_STEPS, RUN_LIFETIME_SECONDS
 from assistants_server.server import build_server, format_base, tls_context, watch_idle
-from assistants_server.store import StoreError
+from assistants_server.store import SYNCHRONOUS, StoreError
 from assistants_server.upstream import UPSTREAM_FLAVORS, Upstream
 
 DESCRIPTION = """\
@@ -101,6 +101,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--api-keys-file", metavar="PATH",
                    help="accept any of the keys in this file (one a line; blank lines and lines starting with # are ignored)")
     p.add_argument("--db", metavar="PATH", help="keep everything in this SQLite database (created if missing); default: memory only")
+    p.add_argument("--db-synchronous", choices=SYNCHRONOUS, default="full",
+                   help="full: every acknowledged change is fsynced first and survives a power cut; normal: it survives a killed "
+                        "process and a restart, not a power cut, and writes are about twice as fast (default: full)")
     p.add_argument("--workers", type=int, default=4, metavar="N", help="runs of different threads answered at once (--backend chat; default: 4)")
     p.add_argument("--max-connections", type=int, default=128, metavar="N",
                    help="connections served at once; one more is answered 503 (default: 128)")
@@ -233,7 +236,8 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"cannot load --tls-cert/--tls-key: {exc.strerror or exc}")
     options = Options(run_seconds=args.run_seconds, cancel_seconds=args.cancel_seconds, api_key=args.api_key, poll_after_ms=args.poll_after_ms,
                       idle_timeout=args.idle_timeout, allow_remote_control=args.allow_remote_control, faults=rules, flavor=args.flavor,
-                      api_keys=api_keys, backend=args.backend, db=args.db, workers=args.workers, max_connections=args.max_connections,
+                      api_keys=api_keys, backend=args.backend, db=args.db, db_synchronous=args.db_synchronous, workers=args.workers,
+                      max_connections=args.max_connections,
                       client_timeout=args.client_timeout, grace_seconds=args.grace_seconds, control=True if args.enable_control else None, **bridge)
     try:
         httpd = build_server(args.host, args.port, options, tls)

@@ -157,25 +157,31 @@ CREATE INDEX IF NOT EXISTS objects_thread ON objects (thread_id);
 """
 
 
+SYNCHRONOUS = ("full", "normal")
+
+
 class StoreError(Exception):
     """The database cannot be opened or is not one of this server's."""
 
 
 class SqliteStore(Store):
-    """The memory store, written through to SQLite (WAL, synchronous=FULL) so a restart or kill -9 loses nothing acknowledged.
+    """The memory store, written through to SQLite (WAL) so a restart or kill -9 loses nothing acknowledged.
 
     One row per object holds its API shape as JSON; `seq` keeps creation order. A change is saved when
     commit() runs, which the app calls under the lock before it answers (and the run workers at each
     checkpoint), so what a client was told happened is on disk first.
     """
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, synchronous: str = "full") -> None:
         super().__init__()
+        if synchronous not in SYNCHRONOUS:
+            raise ValueError(f"synchronous must be one of {', '.join(SYNCHRONOUS)}; got {synchronous!r}")
         try:
             self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
             self.db.execute("PRAGMA journal_mode=WAL")
-            # FULL: a committed change survives a power cut too, not only a killed process.
-            self.db.execute("PRAGMA synchronous=FULL")
+            # full: each commit is fsynced, so a change survives a power cut too; normal (WAL): it survives a killed
+            # process and a restart, but a power cut or an OS crash may take the last ones.
+            self.db.execute(f"PRAGMA synchronous={synchronous.upper()}")
             self.db.executescript(_SCHEMA)
             rows = self.db.execute("SELECT kind, body FROM objects ORDER BY seq").fetchall()
         except sqlite3.Error as exc:

@@ -7,6 +7,7 @@ straight to the upstream stand-in (tools/assistants_server/standin.py), both on 
   - added delay to the first streamed token: the first thread.message.delta against the first content chunk
   - 50 concurrent runs on 50 threads (--workers 50) against 50 concurrent chats, each answer 20 chunks 0.05 s apart
   - memory (the bridge's RSS) and database size (--db, file plus WAL) per 10,000 stored messages
+BENCH_DB_SYNCHRONOUS=normal runs the bridge with --db-synchronous normal (default: full, the server's default).
 
 Standard library only. Standalone: python3 tools/bench/bridge_bench.py [--work DIR]
 """
@@ -34,6 +35,7 @@ QUICK = os.environ.get("BENCH_QUICK") == "1"
 RUNS = 10 if QUICK else 40
 CONCURRENT = 10 if QUICK else 50
 MESSAGES = 1000 if QUICK else 10000
+DB_SYNCHRONOUS = os.environ.get("BENCH_DB_SYNCHRONOUS", "full")  # the bridge's --db-synchronous
 KEY = "sk-bench-bridge-upstream"
 HEADERS = {"Authorization": "Bearer bench", "OpenAI-Beta": "assistants=v2", "Content-Type": "application/json"}
 LISTENING = re.compile(r"listening on http://127\.0\.0\.1:(\d+)/v1")
@@ -164,9 +166,9 @@ def case_bridge(work: Path, say: t.Callable[[str], None] = lambda text: None) ->
     bridge = None
     try:
         bridge = Process([sys.executable, str(SERVER), "--port", "0", "--backend", "chat", "--upstream", f"http://127.0.0.1:{standin.port}/v1",
-                          "--db", str(db), "--workers", str(CONCURRENT), "--poll-after-ms", "0"],
+                          "--db", str(db), "--db-synchronous", DB_SYNCHRONOUS, "--workers", str(CONCURRENT), "--poll-after-ms", "0"],
                          work / "bridge.log", env={"ASSISTANTS_UPSTREAM_API_KEY": KEY})
-        say(f"bridge case: bridge :{bridge.port} --workers {CONCURRENT} --db, stand-in :{standin.port}")
+        say(f"bridge case: bridge :{bridge.port} --workers {CONCURRENT} --db (--db-synchronous {DB_SYNCHRONOUS}), stand-in :{standin.port}")
         assistant = _request(bridge.port, "POST", "/v1/assistants", {"model": "gpt-4o", "instructions": "Answer briefly."})["id"]
         thread = _request(bridge.port, "POST", "/v1/threads", {})["id"]
         direct, bridged = [], []
@@ -204,7 +206,7 @@ def case_bridge(work: Path, say: t.Callable[[str], None] = lambda text: None) ->
             bridge.stop()
         standin.stop()
     return {
-        "runs": RUNS, "concurrent": CONCURRENT, "messages": MESSAGES,
+        "runs": RUNS, "concurrent": CONCURRENT, "messages": MESSAGES, "db_synchronous": DB_SYNCHRONOUS,
         "direct_total_median": statistics.median(total for _first, total in direct),
         "bridge_total_median": statistics.median(total for _first, total in bridged),
         "direct_first_median": statistics.median(first for first, _total in direct),
@@ -233,7 +235,7 @@ def rows_bridge(result: dict[str, t.Any]) -> list[list[str]]:
          f"<= 10 ms: {_verdict(first, 10)}"],
         ["bridge", f"{result['concurrent']} concurrent runs vs chats", "1", str(result["concurrent"]),
          f"{result['bridge_concurrent']:.2f} s vs {result['direct_concurrent']:.2f} s", "", f"x{ratio:.2f} <= 1.2: {_verdict(ratio, 1.2)}"],
-        ["bridge", f"{result['messages']} stored messages (--db)", "1", str(result["messages"]),
+        ["bridge", f"{result['messages']} stored messages (--db-synchronous {result['db_synchronous']})", "1", str(result["messages"]),
          f"{result['messages_per_second']:.0f} messages/s", f"+{result['rss_mib_per_10k']:.1f} MiB / 10k",
          f"database +{result['db_mib_per_10k']:.1f} MiB / 10k"],
     ]

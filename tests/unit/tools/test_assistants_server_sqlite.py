@@ -74,9 +74,10 @@ def test_everything_survives_a_restart_on_the_same_db(make_server, tmp_path) -> 
     assert len(before["assistants"]) == 2 and all(len(t["messages"]) == 3 for t in before["threads"].values())
 
 
-def test_nothing_acknowledged_is_lost_to_a_kill_9_and_a_run_cut_off_is_failed_with_a_last_error(start_cli, tmp_path) -> None:
+@pytest.mark.parametrize("synchronous", ["full", "normal"])
+def test_nothing_acknowledged_is_lost_to_a_kill_9_and_a_run_cut_off_is_failed_with_a_last_error(start_cli, tmp_path, synchronous) -> None:
     db = str(tmp_path / "state.db")
-    process, api = start_cli("--db", db, "--run-seconds", "0")
+    process, api = start_cli("--db", db, "--run-seconds", "0", "--db-synchronous", synchronous)
     _fill(api)
     before = _everything(api)
     thread = api.thread("long")
