@@ -218,7 +218,11 @@ class Upstream:
             content_type = (response.headers.get("content-type") or "").lower()
             if "text/event-stream" not in content_type:
                 # Some servers ignore stream: true and answer the whole completion at once.
-                yield _as_chunk(self._parse(self._read_all(response, call)))
+                raw = self._read_all(response, call)
+                completion = self._parse(raw)
+                if "choices" not in completion:
+                    raise UpstreamError("server_error", self._error_message(200, raw))
+                yield _as_chunk(completion)
                 return
             yield from self._events(response, call)
         finally:

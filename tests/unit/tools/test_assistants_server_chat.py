@@ -340,3 +340,11 @@ def test_a_client_that_stops_sending_is_dropped_after_the_client_timeout(make_br
         slow.sendall(b"POST /v1/threads HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
         slow.settimeout(5)
         assert slow.recv(100) == b""  # closed by the server, without an answer
+
+
+def test_an_upstream_that_answers_one_json_completion_instead_of_a_stream_still_answers_the_run(bridge, standin) -> None:
+    standin.server.add({"stream": False, "text": "whole answer", "usage": {"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7}})
+    thread = bridge.thread("hi")
+    run = bridge.wait(bridge.run(thread["id"], bridge.assistant()["id"]), TERMINAL)
+    assert run["status"] == "completed" and run["usage"]["total_tokens"] == 7
+    assert _texts(bridge, thread["id"])[-1] == "whole answer"
