@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import os
-import select
 import signal
 import sqlite3
 import subprocess
