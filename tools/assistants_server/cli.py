@@ -23,6 +23,7 @@ from assistants_server.server import build_server, format_base, tls_context, wat
 from assistants_server.store import SYNCHRONOUS, StoreError
 from assistants_server.upstream import UPSTREAM_FLAVORS, Upstream
 
+UPSTREAM_KEY_ENV = "ASSISTANTS_UPSTREAM_API_KEY"
 DESCRIPTION = """\
 A local server that speaks the OpenAI Assistants API v2 (/v1/assistants, /v1/threads, messages,
 runs, run steps), for tests, demos and users without a hosted backend. Requests need
@@ -32,6 +33,13 @@ With --flavor azure it answers like Azure AI Foundry Agent Service (classic) ins
 """
 
 EPILOG = f"""\
+With --backend chat the server is a bridge: each run is answered by the OpenAI-compatible Chat Completions
+API at --upstream (OpenAI, Azure OpenAI, Ollama, vLLM, LM Studio, llama.cpp's server, LiteLLM), its key read
+from ${UPSTREAM_KEY_ENV} or --upstream-key-file. Function tools round-trip through requires_action;
+code_interpreter and file_search are refused at create; streams carry a message delta per upstream chunk.
+With --db, a run cut off by a crash is failed on the next start. See tools/assistants_server/README.md,
+"Running on a real model". What follows describes --backend simulated, the default:
+
 How runs behave:
   A run is queued, then in_progress, then ends after its duration (--run-seconds, 20% of it
   queued). The assistant's answer is a message "Echo: <last user message>", followed by one line
@@ -135,7 +143,6 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-UPSTREAM_KEY_ENV = "ASSISTANTS_UPSTREAM_API_KEY"
 
 
 def _read_keys(path: str) -> list[str]:
