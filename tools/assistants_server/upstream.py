@@ -202,12 +202,9 @@ class Upstream:
             try:
                 conn.request("POST", self.path, body=payload, headers=self._headers(len(payload)))
                 response = conn.getresponse()
-            except (TimeoutError, socket.timeout):
-                self._check_aborted(call)
-                raise _Transient("server_error", f"The upstream model API did not answer within {self.timeout:g} s.") from None
             except (OSError, http.client.HTTPException) as exc:
-                self._check_aborted(call)
-                raise _Transient("server_error", self.redact(f"Could not reach the upstream model API: {exc.__class__.__name__}: {exc}")) from None
+                raise self._io_error(exc, call, f"did not answer within {self.timeout:g} s",
+                                     f"could not be reached: {exc.__class__.__name__}: {exc}") from None
             if response.status != 200:
                 raw = self._read_all(response, call)
                 message = self._error_message(response.status, raw)
@@ -250,12 +247,9 @@ class Upstream:
         while True:
             try:
                 line = response.readline()
-            except (TimeoutError, socket.timeout):
-                self._check_aborted(call)
-                raise _Transient("server_error", f"The upstream model API stopped sending for {self.timeout:g} s mid-answer.") from None
             except (OSError, http.client.HTTPException) as exc:
-                self._check_aborted(call)
-                raise _Transient("server_error", f"The upstream model API dropped the connection mid-answer: {exc.__class__.__name__}.") from None
+                raise self._io_error(exc, call, f"stopped sending for {self.timeout:g} s mid-answer",
+                                     f"dropped the connection mid-answer: {exc.__class__.__name__}") from None
             if not line:
                 self._check_aborted(call)
                 if done:
@@ -273,6 +267,12 @@ class Upstream:
             if any(choice.get("finish_reason") for choice in chunk.get("choices") or []):
                 done = True  # a usage chunk and [DONE] may follow; a close now loses nothing
             yield chunk
+
+    def _io_error(self, exc: BaseException, call: Call, timed_out: str, failed: str) -> Exception:
+        """What a socket error means: the run was cancelled (Aborted), or a transient failure worth a retry."""
+        self._check_aborted(call)
+        what = timed_out if isinstance(exc, TimeoutError) else failed
+        return _Transient("server_error", self.redact(f"The upstream model API {what}."))
 
     @staticmethod
     def _check_aborted(call: Call) -> None:

@@ -137,15 +137,19 @@ def server(server_options: dict[str, Any]) -> Iterator[Any]:  # pylint: disable=
         handle.stop()
 
 
-@pytest.fixture
-def api(server: Any) -> Iterator[Api]:  # pylint: disable=redefined-outer-name
-    """A client for the module's server, emptied (store, rules, log, clock) before each test."""
-    client = Api(server.base)
+def _emptied(base: str) -> Iterator[Api]:
+    client = Api(base)
     client.control("POST", "reset")
     try:
         yield client
     finally:
         client.session.close()
+
+
+@pytest.fixture
+def api(server: Any) -> Iterator[Api]:  # pylint: disable=redefined-outer-name
+    """A client for the module's server, emptied (store, rules, log, clock) before each test."""
+    yield from _emptied(server.base)
 
 
 @pytest.fixture(scope="session")
@@ -220,12 +224,7 @@ def bridge_server(standin: Any, bridge_options: dict[str, Any]) -> Iterator[Any]
 def bridge(bridge_server: Any, standin: Any) -> Iterator[Api]:  # pylint: disable=redefined-outer-name
     """A client for the module's bridge; bridge and stand-in emptied before each test."""
     standin.server.reset()
-    client = Api(bridge_server.base)
-    client.control("POST", "reset")
-    try:
-        yield client
-    finally:
-        client.session.close()
+    yield from _emptied(bridge_server.base)
 
 
 @pytest.fixture
