@@ -17,6 +17,7 @@ A reply is an object with any of:
   status: N, message, retry_after (header value), retry_after_ms      (an error answer)
   delay: seconds before answering   chunk_delay: seconds between chunks
   drop: true (close without answering)   drop_after: N (close after N chunks)   stream: false (one JSON answer)
+  close: true (end the stream by closing the connection; default: a chunked body on a kept-alive connection)
 GET /__requests lists what was received (body, headers without the key's value, time).
 """
 
@@ -42,13 +43,15 @@ class StandIn(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, key: str | None = None) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, key: str | None = None, idle_close: float | None = None) -> None:
         super().__init__((host, port), _Handler)
         self.key = key
         self.lock = threading.Lock()
         self.script: list[dict[str, Any]] = []
         self.requests: list[dict[str, Any]] = []
         self.started = time.monotonic()
+        self.idle_close = idle_close  # close a kept-alive connection idle this long (seconds; None: never)
+        self.closed = 0  # connections closed so far
 
     def server_bind(self) -> None:
         # skip HTTPServer's FQDN lookup, which can stall without DNS
@@ -106,6 +109,15 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # pylint: disable=redefined-builtin
         pass
 
+    def setup(self) -> None:
+        self.timeout = self.server.idle_close
+        super().setup()
+
+    def finish(self) -> None:
+        super().finish()
+        with self.server.lock:
+            self.server.closed += 1
+
     def _json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(body).encode()
         self.send_response(status)
@@ -147,7 +159,8 @@ class _Handler(BaseHTTPRequestHandler):
             if secret in headers:
                 headers[secret] = "<set>"
         with self.server.lock:
-            self.server.requests.append({"time": time.monotonic(), "path": self.path, "body": body, "headers": headers})
+            self.server.requests.append({"time": time.monotonic(), "path": self.path, "body": body, "headers": headers,
+                                         "connection": self.client_address[1]})
         if self.server.key is not None:
             given = self.headers.get("api-key") or (self.headers.get("authorization") or "").removeprefix("Bearer ")
             if given != self.server.key:
@@ -201,8 +214,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")
+        # Like most servers: a chunked body on a kept-alive connection; "close": true ends the body by closing instead.
+        chunked = not reply.get("close")
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
-        self.close_connection = True  # the body ends when the connection closes, as many servers do
+        self.close_connection = not chunked
+
+        def send(data: bytes) -> None:
+            self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n" if chunked else data)
+            self.wfile.flush()
         deltas: list[dict[str, Any]] = [{"role": "assistant", "content": ""}]
         deltas += [{"content": chunk} for chunk in chunks if chunk]
         for index, call in enumerate(calls):
@@ -219,15 +240,17 @@ class _Handler(BaseHTTPRequestHandler):
             for number, event in enumerate(events):
                 if drop_after is not None and number >= drop_after:
                     self.connection.shutdown(socket.SHUT_RDWR)
+                    self.close_connection = True
                     return
                 if pause and number > 1:
                     time.sleep(pause)
-                self.wfile.write(f"data: {json.dumps({'id': 'chatcmpl-standin', 'object': 'chat.completion.chunk', **event})}\n\n".encode())
+                send(f"data: {json.dumps({'id': 'chatcmpl-standin', 'object': 'chat.completion.chunk', **event})}\n\n".encode())
+            send(b"data: [DONE]\n\n")
+            if chunked:
+                self.wfile.write(b"0\r\n\r\n")
                 self.wfile.flush()
-            self.wfile.write(b"data: [DONE]\n\n")
-            self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
-            pass
+            self.close_connection = True
 
 
 class StandInHandle:
@@ -245,8 +268,8 @@ class StandInHandle:
         self.server.server_close()
 
 
-def start_standin(key: str | None = None) -> StandInHandle:
-    return StandInHandle(StandIn(key=key))
+def start_standin(key: str | None = None, idle_close: float | None = None) -> StandInHandle:
+    return StandInHandle(StandIn(key=key, idle_close=idle_close))
 
 
 def _watch_idle(server: StandIn, idle_timeout: float) -> None:

@@ -25,6 +25,8 @@ UPSTREAM_FLAVORS = ("auto", "openai", "azure")
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 60.0
 MAX_MESSAGE = 500
+POOL_SIZE = 16  # kept-alive upstream connections (a TLS handshake saved per call)
+DRAIN_SECONDS = 1.0  # how long to wait for the end of a stream's body after [DONE] before giving the connection up
 
 
 class UpstreamError(Exception):
@@ -118,6 +120,10 @@ class Upstream:
         self.default_model = default_model
         self.max_tokens_field = max_tokens_field
         self._tls = ssl.create_default_context() if self.scheme == "https" else None
+        # Connections whose last answer ended at [DONE], kept with that answer: the rest of its body (the end of
+        # the chunked encoding) is read when the connection is next taken, so no run waits for it.
+        self._pool: list[tuple[http.client.HTTPConnection, http.client.HTTPResponse]] = []
+        self._pool_lock = threading.Lock()
 
     def model(self, name: str) -> str:
         """The upstream's name for a model a playbook asked for."""
@@ -195,16 +201,57 @@ class Upstream:
             if call.aborted.wait(wait):
                 raise Aborted()
 
-    def _attempt(self, payload: bytes, call: Call) -> Iterator[dict[str, Any]]:
-        conn = self._connect()
-        call.attach(conn)
-        try:
+    def _send(self, payload: bytes, call: Call) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
+        conn, reused = self._take()
+        for _try in range(2):
+            conn = conn or self._connect()
+            call.attach(conn)
             try:
                 conn.request("POST", self.path, body=payload, headers=self._headers(len(payload)))
-                response = conn.getresponse()
+                return conn, conn.getresponse()
             except (OSError, http.client.HTTPException) as exc:
-                raise self._io_error(exc, call, f"did not answer within {self.timeout:g} s",
-                                     f"could not be reached: {exc.__class__.__name__}: {exc}") from None
+                conn.close()
+                if not reused or isinstance(exc, TimeoutError) or call.aborted.is_set():
+                    raise self._io_error(exc, call, f"did not answer within {self.timeout:g} s",
+                                         f"could not be reached: {exc.__class__.__name__}: {exc}") from None
+                # The server closed the kept-alive connection while it was idle: once more on a new one, as any
+                # HTTP client does; no answer came, so this is not a retry of the call.
+                conn, reused = None, False
+        raise AssertionError("unreachable")
+
+    def _keep(self, conn: http.client.HTTPConnection, response: http.client.HTTPResponse) -> bool:
+        """Put the connection in the pool if the server keeps it open."""
+        if response.will_close or conn.sock is None:
+            return False
+        with self._pool_lock:
+            if len(self._pool) >= POOL_SIZE:
+                return False
+            self._pool.append((conn, response))
+        return True
+
+    def _take(self) -> tuple[http.client.HTTPConnection | None, bool]:
+        """A kept-alive connection whose last body has ended, or (None, False)."""
+        while True:
+            with self._pool_lock:
+                if not self._pool:
+                    return None, False
+                conn, response = self._pool.pop()
+            try:
+                if conn.sock is not None:
+                    conn.sock.settimeout(DRAIN_SECONDS)
+                    rest = response.read()  # after [DONE], only the end of a chunked body is left
+                    if conn.sock is not None and not rest.strip():
+                        conn.sock.settimeout(self.timeout)
+                        return conn, True
+            except (OSError, http.client.HTTPException):
+                pass
+            conn.close()
+
+    def _attempt(self, payload: bytes, call: Call) -> Iterator[dict[str, Any]]:
+        conn = None
+        kept = False
+        try:
+            conn, response = self._send(payload, call)
             if response.status != 200:
                 raw = self._read_all(response, call)
                 message = self._error_message(response.status, raw)
@@ -220,11 +267,14 @@ class Upstream:
                 if "choices" not in completion:
                     raise UpstreamError("server_error", self._error_message(200, raw))
                 yield _as_chunk(completion)
-                return
-            yield from self._events(response, call)
+            else:
+                yield from self._events(response, call)
+            call.attach(None)
+            kept = self._keep(conn, response)
         finally:
             call.attach(None)
-            conn.close()
+            if conn is not None and not kept:
+                conn.close()
 
     def _read_all(self, response: http.client.HTTPResponse, call: Call) -> bytes:
         try:

@@ -232,3 +232,24 @@ def make_bridge(standin: Any) -> Iterator[Any]:  # pylint: disable=redefined-out
     """Start bridges with given options in front of the stand-in; each is stopped after the test."""
     standin.server.reset()
     yield from _servers({**CHAT_DEFAULTS, "upstream": standin.url})
+
+
+@pytest.fixture
+def bridge_factory() -> Iterator[Any]:
+    """make(**standin_options) -> (stand-in, Api): a stand-in of the test's own and a bridge in front of it."""
+    from assistants_server.standin import start_standin  # pylint: disable=import-outside-toplevel
+
+    started: list[Any] = []
+
+    def make(**standin_options: Any) -> tuple[Any, Api]:
+        upstream = start_standin(key=UPSTREAM_KEY, **standin_options)
+        started.append(upstream)
+        handle = start_server(**{**CHAT_DEFAULTS, "upstream": upstream.url})
+        started.append(handle)
+        return upstream, Api(handle.base)
+
+    try:
+        yield make
+    finally:
+        for item in reversed(started):
+            item.stop()

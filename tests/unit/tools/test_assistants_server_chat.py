@@ -348,3 +348,35 @@ def test_an_upstream_that_answers_one_json_completion_instead_of_a_stream_still_
     run = bridge.wait(bridge.run(thread["id"], bridge.assistant()["id"]), TERMINAL)
     assert run["status"] == "completed" and run["usage"]["total_tokens"] == 7
     assert _texts(bridge, thread["id"])[-1] == "whole answer"
+
+
+# ---- upstream connections ----------------------------------------------------------------------
+
+def test_consecutive_runs_reuse_the_kept_alive_upstream_connection(bridge, standin) -> None:
+    assistant = bridge.assistant()
+    for text in ("one", "two", "three"):
+        assert bridge.wait(bridge.run(bridge.thread(text)["id"], assistant["id"]), TERMINAL)["status"] == "completed"
+    assert len({entry["connection"] for entry in standin.server.received()}) == 1
+
+
+def test_a_stream_ended_by_closing_the_connection_is_not_reused(bridge, standin) -> None:
+    standin.server.add({"text": "first", "close": True}, {"text": "second", "close": True})
+    assistant = bridge.assistant()
+    for text in ("one", "two"):
+        assert bridge.wait(bridge.run(bridge.thread(text)["id"], assistant["id"]), TERMINAL)["status"] == "completed"
+    assert len({entry["connection"] for entry in standin.server.received()}) == 2
+
+
+def test_a_kept_alive_connection_the_upstream_closed_meanwhile_is_replaced_without_a_retry(bridge_factory) -> None:
+    upstream, api = bridge_factory(idle_close=0.2)
+    assistant = api.assistant()
+    assert api.wait(api.run(api.thread("one")["id"], assistant["id"]), TERMINAL)["status"] == "completed"
+    deadline = time.monotonic() + 5
+    while upstream.server.closed < 1:  # the stand-in closed the idle connection the bridge keeps
+        assert time.monotonic() < deadline, "the stand-in did not close the idle connection"
+        time.sleep(0.01)
+    thread = api.thread("two")
+    run = api.wait(api.run(thread["id"], assistant["id"]), TERMINAL)
+    assert run["status"] == "completed" and _texts(api, thread["id"])[-1] == "You said: two"
+    received = upstream.server.received()
+    assert len(received) == 2 and received[0]["connection"] != received[1]["connection"]
