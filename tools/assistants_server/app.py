@@ -82,6 +82,7 @@ class Options:
     model_map: dict[str, str] = field(default_factory=dict)
     default_model: str | None = None
     max_tokens_field: str = "max_completion_tokens"
+    upstream_keep_alive: str = "auto"
     max_tool_rounds: int = 8
 
     def __post_init__(self) -> None:
@@ -209,7 +210,8 @@ class App:
         if options.backend == "chat":
             upstream = Upstream(options.upstream or "", options.upstream_key, timeout=options.upstream_timeout, retries=options.upstream_retries,
                                 backoff=options.upstream_backoff, flavor=options.upstream_flavor, model_map=options.model_map,
-                                default_model=options.default_model, max_tokens_field=options.max_tokens_field)
+                                default_model=options.default_model, max_tokens_field=options.max_tokens_field,
+                                keep_alive=options.upstream_keep_alive)
             self.lifecycle = ChatLifecycle(self.store, self.clock, upstream, workers=options.workers, max_tool_rounds=options.max_tool_rounds,
                                            cancel_seconds=options.cancel_seconds)
         else:

@@ -21,7 +21,7 @@ from assistants_server.faults import RULE_HELP, FaultRuleError, load_rules_file
 from assistants_server.lifecycle import MAX_SIM_STEPS, RUN_LIFETIME_SECONDS
 from assistants_server.server import build_server, format_base, tls_context, watch_idle
 from assistants_server.store import SYNCHRONOUS, StoreError
-from assistants_server.upstream import UPSTREAM_FLAVORS, Upstream
+from assistants_server.upstream import KEEP_ALIVE, UPSTREAM_FLAVORS, Upstream
 
 UPSTREAM_KEY_ENV = "ASSISTANTS_UPSTREAM_API_KEY"
 DESCRIPTION = """\
@@ -138,6 +138,8 @@ def parser() -> argparse.ArgumentParser:
                         help="retries of an upstream call after 429, 5xx, a timeout or a dropped connection, with backoff honouring Retry-After (default: 2)")
     bridge.add_argument("--upstream-max-tokens-field", choices=("max_completion_tokens", "max_tokens"), default="max_completion_tokens",
                         help="the request field that carries a run's max_completion_tokens (older servers know only max_tokens)")
+    bridge.add_argument("--upstream-keep-alive", choices=KEEP_ALIVE, default="auto",
+                        help="keep up to 16 upstream connections open between calls; auto: for https:// upstreams only (default: auto)")
     bridge.add_argument("--max-tool-rounds", type=int, default=8, metavar="N",
                         help="tool-call rounds one run may take before it fails (default: 8)")
     return p
@@ -199,7 +201,8 @@ def _bridge_options(p: argparse.ArgumentParser, args: argparse.Namespace) -> dic
         p.error(str(exc))
     return {"upstream": args.upstream, "upstream_key": key, "upstream_timeout": args.upstream_timeout, "upstream_retries": args.upstream_retries,
             "upstream_flavor": args.upstream_flavor, "model_map": model_map, "default_model": args.default_model,
-            "max_tokens_field": args.upstream_max_tokens_field, "max_tool_rounds": args.max_tool_rounds}
+            "max_tokens_field": args.upstream_max_tokens_field, "max_tool_rounds": args.max_tool_rounds,
+            "upstream_keep_alive": args.upstream_keep_alive}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -112,6 +112,8 @@ class _Handler(BaseHTTPRequestHandler):
     def setup(self) -> None:
         self.timeout = self.server.idle_close
         super().setup()
+        # as servers of real models do: without it, Nagle and delayed ACKs hold each small chunk up to 40 ms
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def finish(self) -> None:
         super().finish()

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 LOG = logging.getLogger("assistants_server.upstream")
 AZURE_HOST_SUFFIXES = (".openai.azure.com", ".cognitiveservices.azure.com", ".services.ai.azure.com")
 UPSTREAM_FLAVORS = ("auto", "openai", "azure")
+KEEP_ALIVE = ("auto", "yes", "no")
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 60.0
 MAX_MESSAGE = 500
@@ -101,7 +102,7 @@ class Upstream:
 
     def __init__(self, base_url: str, key: str | None, *, timeout: float = 60.0, retries: int = 2, backoff: float = 0.5,
                  flavor: str = "auto", model_map: dict[str, str] | None = None, default_model: str | None = None,
-                 max_tokens_field: str = "max_completion_tokens") -> None:
+                 max_tokens_field: str = "max_completion_tokens", keep_alive: str = "auto") -> None:
         split = urlsplit(base_url)
         if split.scheme not in ("http", "https") or not split.hostname:
             raise ValueError(f"--upstream must be an http:// or https:// URL, got {base_url!r}")
@@ -120,6 +121,12 @@ class Upstream:
         self.default_model = default_model
         self.max_tokens_field = max_tokens_field
         self._tls = ssl.create_default_context() if self.scheme == "https" else None
+        if keep_alive not in KEEP_ALIVE:
+            raise ValueError(f"keep_alive must be one of {', '.join(KEEP_ALIVE)}; got {keep_alive!r}")
+        # auto: for https only. There a kept connection saves a TLS handshake per call; over plain http (a model on
+        # this host or this network) a new connection costs next to nothing, and a kept one can meet a server that
+        # leaves Nagle on (llama.cpp's), whose small chunks then wait for delayed ACKs, up to 40 ms each.
+        self.keep_alive = keep_alive == "yes" or (keep_alive == "auto" and self.scheme == "https")
         # Connections whose last answer ended at [DONE], kept with that answer: the rest of its body (the end of
         # the chunked encoding) is read when the connection is next taken, so no run waits for it.
         self._pool: list[tuple[http.client.HTTPConnection, http.client.HTTPResponse]] = []
@@ -221,7 +228,7 @@ class Upstream:
 
     def _keep(self, conn: http.client.HTTPConnection, response: http.client.HTTPResponse) -> bool:
         """Put the connection in the pool if the server keeps it open."""
-        if response.will_close or conn.sock is None:
+        if not self.keep_alive or response.will_close or conn.sock is None:
             return False
         with self._pool_lock:
             if len(self._pool) >= POOL_SIZE:

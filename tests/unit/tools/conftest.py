@@ -244,7 +244,7 @@ def bridge_factory() -> Iterator[Any]:
     def make(**standin_options: Any) -> tuple[Any, Api]:
         upstream = start_standin(key=UPSTREAM_KEY, **standin_options)
         started.append(upstream)
-        handle = start_server(**{**CHAT_DEFAULTS, "upstream": upstream.url})
+        handle = start_server(**{**CHAT_DEFAULTS, "upstream": upstream.url, "upstream_keep_alive": "yes"})
         started.append(handle)
         return upstream, Api(handle.base)
 

@@ -352,18 +352,22 @@ def test_an_upstream_that_answers_one_json_completion_instead_of_a_stream_still_
 
 # ---- upstream connections ----------------------------------------------------------------------
 
-def test_consecutive_runs_reuse_the_kept_alive_upstream_connection(bridge, standin) -> None:
-    assistant = bridge.assistant()
+@pytest.mark.parametrize(("keep_alive", "connections"), [("yes", 1), ("auto", 3), ("no", 3)])
+def test_consecutive_runs_reuse_a_kept_alive_upstream_connection_when_asked_and_for_https_only_by_default(
+        make_bridge, standin, keep_alive, connections) -> None:
+    _handle, api = make_bridge(upstream_keep_alive=keep_alive)
+    assistant = api.assistant()
     for text in ("one", "two", "three"):
-        assert bridge.wait(bridge.run(bridge.thread(text)["id"], assistant["id"]), TERMINAL)["status"] == "completed"
-    assert len({entry["connection"] for entry in standin.server.received()}) == 1
+        assert api.wait(api.run(api.thread(text)["id"], assistant["id"]), TERMINAL)["status"] == "completed"
+    assert len({entry["connection"] for entry in standin.server.received()}) == connections  # the stand-in is http://
 
 
-def test_a_stream_ended_by_closing_the_connection_is_not_reused(bridge, standin) -> None:
+def test_a_stream_ended_by_closing_the_connection_is_not_reused(make_bridge, standin) -> None:
+    _handle, api = make_bridge(upstream_keep_alive="yes")
     standin.server.add({"text": "first", "close": True}, {"text": "second", "close": True})
-    assistant = bridge.assistant()
+    assistant = api.assistant()
     for text in ("one", "two"):
-        assert bridge.wait(bridge.run(bridge.thread(text)["id"], assistant["id"]), TERMINAL)["status"] == "completed"
+        assert api.wait(api.run(api.thread(text)["id"], assistant["id"]), TERMINAL)["status"] == "completed"
     assert len({entry["connection"] for entry in standin.server.received()}) == 2
 
 
