@@ -145,8 +145,6 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-
-
 def _read_keys(path: str) -> list[str]:
     lines = Path(path).read_text(encoding="utf-8").splitlines()
     return [line.strip() for line in lines if line.strip() and not line.strip().startswith("#")]
