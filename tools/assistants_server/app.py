@@ -17,7 +17,9 @@ from assistants_server.clock import Clock
 from assistants_server.errors import ApiError, AzureError, error_body, invalid_url
 from assistants_server.faults import FaultRule, Faults
 from assistants_server.lifecycle import Lifecycle, RunState
-from assistants_server.store import Store
+from assistants_server.chat import ChatLifecycle
+from assistants_server.store import SqliteStore, Store
+from assistants_server.upstream import Upstream
 
 LOG = logging.getLogger("assistants_server")
 
@@ -39,6 +41,7 @@ BAD_JSON = (
 # --flavor azure answers like Azure AI Foundry Agent Service (classic): api-version required, the beta header
 # ignored, lists without first_id and object, and tool approvals (sim_outcome requires_approval).
 FLAVORS = ("openai", "azure")
+BACKENDS = ("simulated", "chat")
 AZURE_API_VERSIONS = ("2025-05-01", "2025-05-15-preview")
 # Azure's REST guidelines (github.com/microsoft/api-guidelines, azure/Guidelines.md) fix these codes and messages.
 MISSING_API_VERSION = "The api-version query parameter (?api-version=) is required for all requests."
@@ -60,10 +63,49 @@ class Options:
     allow_remote_control: bool = False
     faults: list[FaultRule] = field(default_factory=list)
     flavor: str = "openai"
+    api_keys: list[str] = field(default_factory=list, repr=False)  # more accepted keys (--api-keys-file)
+    backend: str = "simulated"
+    db: str | None = None
+    db_synchronous: str = "full"
+    workers: int = 4
+    max_connections: int = 128
+    client_timeout: float = 60.0
+    grace_seconds: float = 10.0
+    control: bool | None = None  # /__control: None = on for the simulated backend, off for chat
+    # --backend chat
+    upstream: str | None = None
+    upstream_key: str | None = field(default=None, repr=False)
+    upstream_timeout: float = 120.0
+    upstream_retries: int = 2
+    upstream_backoff: float = 0.5
+    upstream_flavor: str = "auto"
+    model_map: dict[str, str] = field(default_factory=dict)
+    default_model: str | None = None
+    max_tokens_field: str = "max_completion_tokens"
+    upstream_keep_alive: str = "auto"
+    max_tool_rounds: int = 8
 
     def __post_init__(self) -> None:
         if self.flavor not in FLAVORS:
             raise ValueError(f"flavor must be one of {', '.join(FLAVORS)}; got {self.flavor!r}")
+        if self.backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {', '.join(BACKENDS)}; got {self.backend!r}")
+        if self.backend == "chat" and not self.upstream:
+            raise ValueError("backend chat needs upstream (the base URL of an OpenAI-compatible API)")
+        if self.backend == "chat" and self.flavor != "openai":
+            raise ValueError("backend chat answers like OpenAI's API only (flavor openai)")
+
+    @property
+    def control_enabled(self) -> bool:
+        return self.backend == "simulated" if self.control is None else self.control
+
+    def accepts(self, token: str) -> bool:
+        """Whether a client's key is one of the accepted ones (any non-empty key when none is set)."""
+        keys = ([self.api_key] if self.api_key is not None else []) + list(self.api_keys)
+        if not keys:
+            return True
+        # compare_digest against every key, so the time taken does not tell which one nearly matched
+        return sum(hmac.compare_digest(token.encode(), key.encode()) for key in keys) > 0
 
 
 @dataclass
@@ -162,16 +204,38 @@ class RequestLog:
 class App:
     def __init__(self, options: Options) -> None:
         self.options = options
-        self.store = Store()
+        self.store = SqliteStore(options.db, options.db_synchronous) if options.db else Store()
         self.clock = Clock()
-        self.lifecycle = Lifecycle(self.store, self.clock, run_seconds=options.run_seconds, cancel_seconds=options.cancel_seconds,
-                                   approvals=options.flavor == "azure")
+        self.lifecycle: Lifecycle
+        if options.backend == "chat":
+            upstream = Upstream(options.upstream or "", options.upstream_key, timeout=options.upstream_timeout, retries=options.upstream_retries,
+                                backoff=options.upstream_backoff, flavor=options.upstream_flavor, model_map=options.model_map,
+                                default_model=options.default_model, max_tokens_field=options.max_tokens_field,
+                                keep_alive=options.upstream_keep_alive)
+            self.lifecycle = ChatLifecycle(self.store, self.clock, upstream, workers=options.workers, max_tool_rounds=options.max_tool_rounds,
+                                           cancel_seconds=options.cancel_seconds)
+        else:
+            self.lifecycle = Lifecycle(self.store, self.clock, run_seconds=options.run_seconds, cancel_seconds=options.cancel_seconds,
+                                       approvals=options.flavor == "azure")
+        with self.store.lock:
+            self.lifecycle.recover()
         self.faults = Faults(options.faults)
         self.requests = RequestLog()
         self.last_activity = time.monotonic()
+        self._stopped = False
 
     def touch(self) -> None:
         self.last_activity = time.monotonic()
+
+    def stop(self) -> None:
+        """After the HTTP layer stopped: let runs in flight finish (chat) and close the database."""
+        if self._stopped:
+            return
+        self._stopped = True
+        drain = getattr(self.lifecycle, "drain", None)
+        if drain is not None:
+            drain(self.options.grace_seconds)
+        self.store.close()
 
     def reset(self) -> None:
         with self.store.lock:
@@ -191,7 +255,7 @@ class App:
         scheme, _space, token = (headers.get("authorization") or "").strip().partition(" ")
         token = token.strip() if scheme.lower() == "bearer" else ""
         token = token or (headers.get("api-key") or "").strip()
-        if not token or (self.options.api_key is not None and not hmac.compare_digest(token.encode(), self.options.api_key.encode())):
+        if not token or not self.options.accepts(token):
             raise AzureError(401, AZURE_MISSING_CREDENTIALS, code="401")
 
     def _check_headers(self, headers: Mapping[str, str]) -> None:
@@ -200,7 +264,7 @@ class App:
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             raise ApiError(401, MISSING_KEY)
-        if self.options.api_key is not None and not hmac.compare_digest(token.encode(), self.options.api_key.encode()):
+        if not self.options.accepts(token):
             raise ApiError(401, WRONG_KEY, code="invalid_api_key")
         betas = [part.strip() for part in (headers.get("openai-beta") or "").split(",")]
         if "assistants=v2" not in betas:
@@ -220,7 +284,10 @@ class App:
             body = parse_json(raw) if method == "POST" else None
             with self.store.lock:
                 now = self.lifecycle.tick()
-                result = endpoint(routes.Call(params=params, query=query, body=body, now=now, store=self.store, lifecycle=self.lifecycle))
+                try:
+                    result = endpoint(routes.Call(params=params, query=query, body=body, now=now, store=self.store, lifecycle=self.lifecycle))
+                finally:
+                    self.store.commit()  # before the answer: what a client is told happened is on disk
                 if result.stream is not None:
                     reply = Reply(200, b"", content_type="text/event-stream; charset=utf-8", stream=result.stream)
                 elif self.options.flavor == "azure" and result.body.get("object") == "list":

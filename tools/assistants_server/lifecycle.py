@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -25,6 +26,8 @@ MAX_SIM_STEPS = 1000
 MAX_SIM_SECONDS = 86400.0
 QUEUED_SHARE = 0.2  # part of a run's duration spent queued before in_progress
 FAILED_ERROR = {"code": "server_error", "message": "Sorry, something went wrong."}
+RESTART_ERROR = {"code": "server_error", "message": "The server restarted while this run was queued or in progress; the run was not resumed "
+                 "(that would ask the model twice). Everything the run had finished is kept: create a new run to go on."}
 
 
 @dataclass
@@ -58,6 +61,10 @@ class RunState:
     tool_outputs: list[tuple[str, str]] = field(default_factory=list)
     approvals: list[tuple[str, bool]] = field(default_factory=list)
     events: list[tuple[str, dict[str, Any]]] | None = None  # recorded only for streamed runs
+    work: Any = None  # the chat backend's handle on the run's upstream call
+    # The event stream of this run waits on it (a Condition on the store lock); one per run, so an event wakes
+    # only the stream that reports it.
+    wakeup: threading.Condition | None = None
 
 
 def _tokens(text: str) -> int:
@@ -141,6 +148,7 @@ class Lifecycle:
         self.cancel_seconds = cancel_seconds
         self.approvals = approvals  # --flavor azure: runs may stop for submit_tool_approval
         self.active: dict[str, RunState] = {}  # run_id -> state, for runs not yet terminal
+        self.transitions = 0  # clock-driven transitions applied so far (an event stream commits when this moved)
         # run_id -> when it was created and ended, in float server seconds: the API's timestamps are whole
         # seconds, too coarse to tell how long a client took to notice a run's end (GET /__control/timings).
         self.timings: dict[str, dict[str, Any]] = {}
@@ -148,6 +156,41 @@ class Lifecycle:
     def clear(self) -> None:
         self.active.clear()
         self.timings.clear()
+
+    # ---- a restart on the same --db ----
+
+    # Runs that were queued or in progress when the process died are failed, not resumed: resuming would
+    # call the model a second time for one run (the first call may have been answered and billed), and a
+    # run that fails says so at once, where a resumed one could end differently from what was streamed.
+    KEEPS_WAITING_RUNS = False  # whether a run left in requires_action can still take tool outputs after a restart
+
+    def recover(self) -> None:
+        """Settle the runs a previous process left active; callers hold the store lock."""
+        now = self.clock.now()
+        for thread_id, run_id in list(self.store.active_runs.items()):
+            run = self.store.runs[thread_id][run_id]
+            state = self.restored_state(run, now)
+            if run["status"] == "cancelling":
+                self._cancelled(state, now)
+            elif run["status"] == "requires_action" and now >= state.expire_at:
+                self._expire(state, now)
+            elif run["status"] == "requires_action" and self.KEEPS_WAITING_RUNS:
+                self.active[run_id] = state
+            else:
+                self.fail(state, now, dict(RESTART_ERROR))
+        self.store.commit()
+
+    def restored_state(self, run: dict[str, Any], now: float) -> RunState:
+        plan = RunPlan(duration=0.0, outcome="completed", steps=1, tools=run["tools"], tool_choice=run["tool_choice"], function_call=None)
+        message = next((m for m in reversed(list(self.store.messages[run["thread_id"]].values()))
+                        if m["run_id"] == run["id"] and m["status"] == "in_progress"), None)
+        expire_at = float(run["expires_at"]) if run["expires_at"] is not None else now
+        return RunState(run=run, plan=plan, phase=run["status"], start_at=now, end_at=now, expire_at=expire_at, prompt_tokens=0, user_text="",
+                        resumed=True, message=message)
+
+    def fail(self, state: RunState, when: float, error: dict[str, str]) -> None:
+        self._close_open_parts(state, when, step_status="failed", message_reason="run_failed", error=error)
+        self._terminal(state, "failed", when, failed_at=int(when), last_error=error)
 
     # ---- planning and creation ----
 
@@ -342,6 +385,7 @@ class Lifecycle:
                 return
             when, action = due
             action(state, when)
+            self.transitions += 1
 
     def next_transition_at(self, state: RunState) -> float | None:
         """When the run will next change by itself (None once terminal)."""
@@ -543,12 +587,14 @@ class Lifecycle:
             step["usage"] = self._usage(state.prompt_tokens, completion)
             self._emit(state, "thread.run.step.completed", step)
 
-    def _close_open_parts(self, state: RunState, when: float, *, step_status: str, message_reason: str) -> None:
-        stamp = {"expired": "expired_at", "cancelled": "cancelled_at"}[step_status]
+    def _close_open_parts(self, state: RunState, when: float, *, step_status: str, message_reason: str, error: dict[str, str] | None = None) -> None:
+        stamp = {"expired": "expired_at", "cancelled": "cancelled_at", "failed": "failed_at"}[step_status]
         for step in self.store.steps.get(state.run["id"], {}).values():
             if step["status"] == "in_progress":
                 step["status"] = step_status
                 step[stamp] = int(when)
+                if error is not None:
+                    step["last_error"] = dict(error)
                 self._emit(state, f"thread.run.step.{step_status}", step)
         message = state.message
         if message is not None and message["status"] == "in_progress":
@@ -572,7 +618,11 @@ class Lifecycle:
     def _usage(prompt: int, completion: int) -> dict[str, int]:
         return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
-    @staticmethod
-    def _emit(state: RunState, event: str, obj: dict[str, Any]) -> None:
+    def _emit(self, state: RunState, event: str, obj: dict[str, Any]) -> None:
+        # Every change to a run, step or message is emitted, so this is also where the store learns what to save.
+        if obj.get("object") != "thread.message.delta" and obj.get("object") != "thread.run.step.delta":
+            self.store.touch(obj)
         if state.events is not None:
             state.events.append((event, snapshot(obj)))
+            if state.wakeup is not None:
+                state.wakeup.notify_all()

@@ -24,6 +24,9 @@ from assistants_server.lifecycle import RunState
 
 LOG = logging.getLogger("assistants_server")
 MAX_BODY_BYTES = 16 * 1024 * 1024
+_BUSY_BODY = json.dumps(error_body("The server is busy: too many connections at once. Please try again.", error_type="server_error")).encode()
+BUSY_RESPONSE = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\nConnection: close\r\n"
+                 + f"Content-Length: {len(_BUSY_BODY)}\r\n\r\n".encode() + _BUSY_BODY)
 
 
 def fault_status_reply(rule: FaultRule) -> Reply:
@@ -52,6 +55,8 @@ class Handler(BaseHTTPRequestHandler):
     server: AssistantsHTTPServer
 
     def setup(self) -> None:
+        # A socket timeout for every read and write: a client that stalls is dropped instead of holding a thread.
+        self.timeout = self.server.app.options.client_timeout or None
         super().setup()
         # Headers and body go out in separate writes; without this, Nagle plus delayed ACKs cost ~40 ms a request.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -94,6 +99,9 @@ class Handler(BaseHTTPRequestHandler):
             too_big = True
         except ValueError:
             pass
+        except (TimeoutError, OSError):
+            self.close_connection = True  # the client stopped sending its body: nobody left to answer
+            return None
         self.close_connection = True
         message = "The request body is too large." if too_big else "The request body's length could not be read."
         self._send(json_reply(413 if too_big else 400, error_body(message)))
@@ -154,26 +162,37 @@ class Handler(BaseHTTPRequestHandler):
             while True:
                 app.touch()  # an open stream is activity: --idle-timeout must not end it
                 with app.store.lock:
-                    # advance() directly, not only tick(): after a reset or a thread delete the run is
-                    # no longer ticked, and advance() then marks it done so the stream ends.
-                    app.lifecycle.advance(state, app.lifecycle.tick())
+                    transitions = app.lifecycle.transitions
+                    # This run only (the others move when a request comes, at their scheduled times all the same), and
+                    # advance() rather than tick(): after a reset or a thread delete the run is no longer ticked, and
+                    # advance() then marks it done so the stream ends.
+                    app.lifecycle.advance(state, app.clock.now())
+                    if len(state.events or []) <= sent and state.phase not in ("done", "requires_action"):
+                        # Wait for the next event (a worker notifies) or transition; wake now and then in case the clock was advanced.
+                        next_at = app.lifecycle.next_transition_at(state)
+                        if state.wakeup is None:
+                            state.wakeup = threading.Condition(app.store.lock)
+                        state.wakeup.wait(0.25 if next_at is None else min(0.25, max(0.005, next_at - app.clock.now())))
+                        app.lifecycle.advance(state, app.clock.now())
+                    if app.lifecycle.transitions != transitions:
+                        app.store.commit()  # a run this stream is about to report ended by the clock: on disk first
                     events = list((state.events or [])[sent:])
                     ended = state.phase in ("done", "requires_action")
-                    next_at = app.lifecycle.next_transition_at(state)
                     if ended:
                         state.events = None  # stop recording: nobody is listening any more
                 sent += len(events)
-                for name, obj in events:
+                if cut and events:
+                    name, obj = events[0]
                     self._chunk(f"event: {name}\ndata: {json.dumps(obj)}\n\n".encode())
-                    if cut:
-                        self._drop()
-                        return
+                    self._drop()
+                    return
+                if events:
+                    # what arrived since the last wake-up goes out in one write (one chunk)
+                    self._chunk("".join(f"event: {name}\ndata: {json.dumps(obj)}\n\n" for name, obj in events).encode())
                 if ended:
                     self._chunk(b"event: done\ndata: [DONE]\n\n")
                     self._chunk(b"")
                     return
-                # Sleep until the next transition, but wake now and then in case the clock was advanced.
-                time.sleep(0.25 if next_at is None else min(0.25, max(0.005, next_at - app.clock.now())))
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 
@@ -198,6 +217,9 @@ class Handler(BaseHTTPRequestHandler):
         if raw is None:
             return
         if path == control.CONTROL_PREFIX or path.startswith(control.CONTROL_PREFIX + "/"):
+            if not app.options.control_enabled:
+                self._send(json_reply(404, error_body("The control API is off (it is on with --backend simulated, or with --enable-control).")))
+                return
             if not (app.options.allow_remote_control or self._client_is_loopback()):
                 self._send(json_reply(403, error_body("The control API answers loopback clients only (start the server with --allow-remote-control).")))
                 return
@@ -245,13 +267,33 @@ class Handler(BaseHTTPRequestHandler):
 class AssistantsHTTPServer(ThreadingHTTPServer):
     daemon_threads = True  # in-flight requests never hold up shutdown
     allow_reuse_address = True
+    request_queue_size = 128  # listen backlog: socketserver's 5 drops SYNs of a burst of clients, costing them 1 s each
     block_on_close = False
 
     def __init__(self, host: str, port: int, app: App, tls: ssl.SSLContext | None = None) -> None:
         self.app = app
         self.tls = tls
+        self.slots = threading.BoundedSemaphore(max(1, app.options.max_connections))
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
         super().__init__((host, port), Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        # At most max_connections connections are served at once; one more gets a short 503 and is closed.
+        if not self.slots.acquire(blocking=False):
+            try:
+                request.settimeout(1.0)
+                request.sendall(BUSY_RESPONSE)
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
 
     def finish_request(self, request: Any, client_address: Any) -> None:
         if self.tls is None:
@@ -343,6 +385,7 @@ class ServerHandle:
             self.httpd.shutdown()
         self._thread.join(timeout)
         self.httpd.server_close()
+        self.app.stop()
 
     def __enter__(self) -> ServerHandle:
         return self

@@ -10,6 +10,8 @@ Measures the collection beside the official openai SDK and ansible.builtin.uri, 
      runs.list and a uri loop playbook
   3. task overhead: 50 openai_run_info tasks against 50 ansible.builtin.uri GETs of the same run
   4. fan-out: 50 forks each starting and waiting on a run on its own thread
+  5. bridge: the server's --backend chat against the same conversations sent straight to the upstream stand-in
+     (added latency, first token, 50 concurrent runs, memory and database size per 10,000 messages; bridge_bench.py)
 
 Requests are counted from the server's request log, run ends come from its /__control/timings (float
 seconds) and task returns from the bench_timer callback, all on this machine's wall clock.
@@ -40,6 +42,8 @@ import warnings
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import bridge_bench  # tools/bench/, next to this file (sys.path[0] when run as a script)
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 PLAYBOOKS = HERE / "playbooks"
@@ -52,8 +56,8 @@ LIST_SIZES = [200, 1000] if QUICK else [1000, 10000]
 LIST_REPS = 1 if QUICK else 2  # openai_runs_info, the SDK and the bare client; the uri loop runs once
 OVERHEAD_TASKS = 10 if QUICK else 50
 FANOUT_HOSTS = 10 if QUICK else 50
-# BENCH_CASES="waiting listing" runs only those cases (default: all four).
-SELECTED = os.environ.get("BENCH_CASES", "waiting listing overhead fanout").split()
+# BENCH_CASES="waiting listing" runs only those cases (default: all five).
+SELECTED = os.environ.get("BENCH_CASES", "waiting listing overhead fanout bridge").split()
 FANOUT_SECONDS = "3" if QUICK else "30"
 
 TARGETS = {
@@ -711,12 +715,13 @@ def main(argv: list[str]) -> int:
             "listing": lambda: case_listing(ansible, servers[250], sys.executable),
             "overhead": lambda: case_overhead(ansible, servers[250]),
             "fanout": lambda: case_fanout(ansible, servers[250]),
+            "bridge": lambda: bridge_bench.case_bridge(args.work / "bridge", say),
         }
         results = {name: run_case() for name, run_case in cases.items() if name in SELECTED}
     finally:
         for server in servers.values():
             server.stop()
-    shapes = {"waiting": rows_waiting, "listing": rows_listing, "overhead": rows_overhead, "fanout": rows_fanout}
+    shapes = {"waiting": rows_waiting, "listing": rows_listing, "overhead": rows_overhead, "fanout": rows_fanout, "bridge": bridge_bench.rows_bridge}
     rows = [row for name, shape in shapes.items() if name in results for row in shape(results[name])]
     table = format_table(rows)
     finished = time.time()
@@ -726,7 +731,7 @@ def main(argv: list[str]) -> int:
         "machine": dict(machine(), loadavg_before=load_before, loadavg_after=os.getloadavg()),
         "versions": versions(), "plan": {"waiting": WAIT_PLAN, "list_sizes": LIST_SIZES, "list_reps": LIST_REPS,
                                          "overhead_tasks": OVERHEAD_TASKS, "fanout_hosts": FANOUT_HOSTS, "fanout_seconds": FANOUT_SECONDS},
-        "targets": TARGETS, "table": rows, "results": results,
+        "targets": {**TARGETS, **bridge_bench.TARGETS}, "table": rows, "results": results,
     }
     args.out.mkdir(parents=True, exist_ok=True)
     out = args.out / f"bench-{time.strftime('%Y%m%d-%H%M%S', time.localtime(started))}.json"

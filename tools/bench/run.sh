@@ -4,8 +4,9 @@
 #   1. a virtual environment in .venv/bench (made once) with ansible-core 2.19, requests and openai
 #   2. the collection built with `ansible-galaxy collection build` and installed into a temporary
 #      collections path, the only one Ansible may use
-#   3. tools/bench/bench.py: starts the local server on 127.0.0.1 (--port 0), runs the four cases, prints
-#      one table and writes the same figures to benchmarks/results/bench-<time>.json (gitignored)
+#   3. tools/bench/bench.py: starts the local server on 127.0.0.1 (--port 0), runs the five cases (the fifth,
+#      the bridge, is tools/bench/bridge_bench.py), prints one table and writes the same figures to
+#      benchmarks/results/bench-<time>.json (gitignored)
 #   4. the temporary directory removed (the servers are stopped by bench.py), whatever happened
 #
 # Takes about 15 minutes on 2 cores (17.7 from a fresh clone while other jobs loaded the machine). Knobs (environment): BENCH_VENV (default .venv/bench), BENCH_PYTHON

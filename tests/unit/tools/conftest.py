@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+import os
+import re
+import select
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -15,9 +19,14 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 TOOLS_DIR = REPO_ROOT / "tools"
 if str(TOOLS_DIR) not in sys.path:
     sys.path.insert(0, str(TOOLS_DIR))
+# ansible-test runs pytest in importlib mode, which puts no test directory on sys.path: this one goes there so the
+# test modules can share constants and helpers (`from conftest import ...`, `from test_assistants_server_schema import ...`).
+if str(Path(__file__).resolve().parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from assistants_server import start_server  # noqa: E402  pylint: disable=wrong-import-position
 
+LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:(\d+)/v1)\n")
 HEADERS = {"Authorization": "Bearer test-key", "OpenAI-Beta": "assistants=v2"}
 TERMINAL = {"completed", "failed", "cancelled", "expired", "incomplete"}
 
@@ -84,6 +93,32 @@ class Api:
             time.sleep(0.01)
 
 
+@pytest.fixture(name="launch")
+def fixture_launch():
+    """Start `python3 tools/assistants_server --port 0 ...` as users do; returns (process, url). Leftovers are killed after the test."""
+    processes = []
+
+    def start(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+        process = subprocess.Popen(  # pylint: disable=consider-using-with
+            [sys.executable, "tools/assistants_server", "--host", "127.0.0.1", "--port", "0", *args],
+            cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
+        processes.append(process)
+        ready = select.select([process.stdout], [], [], 15)[0]
+        assert ready, f"no listening line within 15 s; stderr: {process.stderr.read() if process.poll() is not None else '(still running)'}"
+        line = process.stdout.readline()
+        match = LISTENING.fullmatch(line)
+        assert match, f"unexpected first line {line!r}"
+        return process, match.group(1)
+
+    try:
+        yield start
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+            process.communicate(timeout=10)
+
+
 SERVER_DEFAULTS: dict[str, Any] = {"run_seconds": 0.05, "cancel_seconds": 0.05, "poll_after_ms": 10}
 
 
@@ -102,15 +137,19 @@ def server(server_options: dict[str, Any]) -> Iterator[Any]:  # pylint: disable=
         handle.stop()
 
 
-@pytest.fixture
-def api(server: Any) -> Iterator[Api]:  # pylint: disable=redefined-outer-name
-    """A client for the module's server, emptied (store, rules, log, clock) before each test."""
-    client = Api(server.base)
+def _emptied(base: str) -> Iterator[Api]:
+    client = Api(base)
     client.control("POST", "reset")
     try:
         yield client
     finally:
         client.session.close()
+
+
+@pytest.fixture
+def api(server: Any) -> Iterator[Api]:  # pylint: disable=redefined-outer-name
+    """A client for the module's server, emptied (store, rules, log, clock) before each test."""
+    yield from _emptied(server.base)
 
 
 @pytest.fixture(scope="session")
@@ -125,13 +164,12 @@ def client_factory() -> Any:
     return Api
 
 
-@pytest.fixture
-def make_server() -> Iterator[Any]:
-    """Start extra servers with given options (e.g. api_key); each is stopped after the test."""
+def _servers(defaults: dict[str, Any]) -> Iterator[Any]:
+    """make(**options) -> (handle, Api): servers started with `defaults` plus options, each stopped after the test."""
     handles = []
 
     def make(**options: Any) -> tuple[Any, Api]:
-        handle = start_server(**{**SERVER_DEFAULTS, **options})
+        handle = start_server(**{**defaults, **options})
         handles.append(handle)
         return handle, Api(handle.base)
 
@@ -140,3 +178,78 @@ def make_server() -> Iterator[Any]:
     finally:
         for handle in handles:
             handle.stop()
+
+
+@pytest.fixture
+def make_server() -> Iterator[Any]:
+    """Start extra servers with given options (e.g. api_key); each is stopped after the test."""
+    yield from _servers(SERVER_DEFAULTS)
+
+
+# ---- --backend chat: the bridge in front of a scripted upstream stand-in (tools/assistants_server/standin.py) ----
+
+UPSTREAM_KEY = "sk-upstream-0123456789abcdef"
+CHAT_DEFAULTS: dict[str, Any] = {"backend": "chat", "upstream_key": UPSTREAM_KEY, "upstream_backoff": 0.01, "upstream_timeout": 2.0,
+                                 "cancel_seconds": 0.05, "poll_after_ms": 10, "grace_seconds": 1.0, "control": True}
+
+
+@pytest.fixture(scope="module")
+def standin() -> Iterator[Any]:
+    """A stand-in upstream demanding UPSTREAM_KEY; emptied (script and log) before each test by `bridge`."""
+    from assistants_server.standin import start_standin  # pylint: disable=import-outside-toplevel
+
+    handle = start_standin(key=UPSTREAM_KEY)
+    try:
+        yield handle
+    finally:
+        handle.stop()
+
+
+@pytest.fixture(scope="module")
+def bridge_options() -> dict[str, Any]:
+    """Override in a test module to start its bridge with other options."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def bridge_server(standin: Any, bridge_options: dict[str, Any]) -> Iterator[Any]:  # pylint: disable=redefined-outer-name
+    handle = start_server(**{**CHAT_DEFAULTS, "upstream": standin.url, **bridge_options})
+    try:
+        yield handle
+    finally:
+        handle.stop()
+
+
+@pytest.fixture
+def bridge(bridge_server: Any, standin: Any) -> Iterator[Api]:  # pylint: disable=redefined-outer-name
+    """A client for the module's bridge; bridge and stand-in emptied before each test."""
+    standin.server.reset()
+    yield from _emptied(bridge_server.base)
+
+
+@pytest.fixture
+def make_bridge(standin: Any) -> Iterator[Any]:  # pylint: disable=redefined-outer-name
+    """Start bridges with given options in front of the stand-in; each is stopped after the test."""
+    standin.server.reset()
+    yield from _servers({**CHAT_DEFAULTS, "upstream": standin.url})
+
+
+@pytest.fixture
+def bridge_factory() -> Iterator[Any]:
+    """make(**standin_options) -> (stand-in, Api): a stand-in of the test's own and a bridge in front of it."""
+    from assistants_server.standin import start_standin  # pylint: disable=import-outside-toplevel
+
+    started: list[Any] = []
+
+    def make(**standin_options: Any) -> tuple[Any, Api]:
+        upstream = start_standin(key=UPSTREAM_KEY, **standin_options)
+        started.append(upstream)
+        handle = start_server(**{**CHAT_DEFAULTS, "upstream": upstream.url, "upstream_keep_alive": "yes"})
+        started.append(handle)
+        return upstream, Api(handle.base)
+
+    try:
+        yield make
+    finally:
+        for item in reversed(started):
+            item.stop()

@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import json
-import re
-import select
 import signal
 import subprocess
 import sys
@@ -17,33 +15,6 @@ import requests
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 HEADERS = {"Authorization": "Bearer k", "OpenAI-Beta": "assistants=v2"}
-LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:(\d+)/v1)\n")
-
-
-@pytest.fixture(name="launch")
-def fixture_launch():
-    """Start `python3 tools/assistants_server --port 0 ...`; returns (process, url). Leftovers are killed after the test."""
-    processes = []
-
-    def start(*args: str) -> tuple[subprocess.Popen, str]:
-        process = subprocess.Popen(  # pylint: disable=consider-using-with
-            [sys.executable, "tools/assistants_server", "--host", "127.0.0.1", "--port", "0", *args],
-            cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        processes.append(process)
-        ready = select.select([process.stdout], [], [], 15)[0]
-        assert ready, f"no listening line within 15 s; stderr: {process.stderr.read() if process.poll() is not None else '(still running)'}"
-        line = process.stdout.readline()
-        match = LISTENING.fullmatch(line)
-        assert match, f"unexpected first line {line!r}"
-        return process, match.group(1)
-
-    try:
-        yield start
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                process.kill()
-            process.communicate(timeout=10)
 
 
 def _get(url: str, path: str = "/assistants", **headers: str) -> requests.Response:

@@ -12,14 +12,18 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 WEATHER = {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}
 
 
-@pytest.fixture(name="client")
-def fixture_client(server, api):
-    del api  # requested only to start each test from an empty server
-    sdk = openai.OpenAI(api_key="sk-test", base_url=server.url, max_retries=2)
+def _sdk(url: str):
+    sdk = openai.OpenAI(api_key="sk-test", base_url=url, max_retries=2)
     try:
         yield sdk
     finally:
         sdk.close()
+
+
+@pytest.fixture(name="client")
+def fixture_client(server, api):
+    del api  # requested only to start each test from an empty server
+    yield from _sdk(server.url)
 
 
 def test_create_and_poll_completes_and_the_answer_is_in_the_thread(client) -> None:
@@ -138,3 +142,52 @@ def test_the_sdks_streams_go_through_requires_action_and_tool_outputs(client) ->
         stream.until_done()
         assert stream.get_final_run().status == "completed"
         assert stream.get_final_messages()[0].content[0].text.value == "Echo: Rome\nget_weather returned: hot"
+
+
+# ---- the same SDK against --backend chat, in front of the stand-in upstream ----
+
+@pytest.fixture(name="bridge_client")
+def fixture_bridge_client(bridge_server, bridge):
+    del bridge  # requested only to start each test from an empty bridge and stand-in
+    yield from _sdk(bridge_server.url)
+
+
+def test_bridge_create_and_poll_answers_with_the_upstreams_text(bridge_client) -> None:
+    assistant = bridge_client.beta.assistants.create(model="gpt-4o", instructions="Be kind.")
+    thread = bridge_client.beta.threads.create(messages=[{"role": "user", "content": "Hello model"}])
+    run = bridge_client.beta.threads.runs.create_and_poll(thread_id=thread.id, assistant_id=assistant.id, poll_interval_ms=10)
+    assert run.status == "completed" and run.usage is not None and run.usage.total_tokens > 0
+    messages = bridge_client.beta.threads.messages.list(thread_id=thread.id, run_id=run.id)
+    assert [m.content[0].text.value for m in messages] == ["You said: Hello model"]
+
+
+def test_bridge_runs_stream_with_an_event_handler_gets_a_text_delta_per_chunk(bridge_client) -> None:
+    class Collect(openai.AssistantEventHandler):
+        def __init__(self) -> None:
+            super().__init__()
+            self.deltas: list[str] = []
+
+        def on_text_delta(self, delta, snapshot) -> None:  # pylint: disable=unused-argument
+            self.deltas.append(delta.value)
+
+    assistant = bridge_client.beta.assistants.create(model="gpt-4o")
+    thread = bridge_client.beta.threads.create(messages=[{"role": "user", "content": "three word answer"}])
+    handler = Collect()
+    with bridge_client.beta.threads.runs.stream(thread_id=thread.id, assistant_id=assistant.id, event_handler=handler) as stream:
+        stream.until_done()
+        final = stream.get_final_run()
+    assert final.status == "completed"
+    assert len(handler.deltas) > 1 and "".join(handler.deltas) == "You said: three word answer"
+
+
+def test_bridge_submit_tool_outputs_and_poll_completes_the_tool_round_trip(bridge_client) -> None:
+    assistant = bridge_client.beta.assistants.create(model="gpt-4o", tools=[WEATHER])
+    thread = bridge_client.beta.threads.create(messages=[{"role": "user", "content": "please use the tool"}])
+    run = bridge_client.beta.threads.runs.create_and_poll(thread_id=thread.id, assistant_id=assistant.id, poll_interval_ms=10)
+    assert run.status == "requires_action"
+    [call] = run.required_action.submit_tool_outputs.tool_calls
+    assert call.function.name == "get_weather"
+    run = bridge_client.beta.threads.runs.submit_tool_outputs_and_poll(thread_id=thread.id, run_id=run.id, poll_interval_ms=10,
+                                                                       tool_outputs=[{"tool_call_id": call.id, "output": "14C"}])
+    assert run.status == "completed"
+    assert bridge_client.beta.threads.messages.list(thread_id=thread.id).data[0].content[0].text.value == "The tool answered: 14C"

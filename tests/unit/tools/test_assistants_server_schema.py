@@ -59,6 +59,15 @@ def fixture_recorded(server_factory, client_factory) -> Iterator[list[tuple[str,
     """Drive one server through every endpoint, run status, step type and error; record (method, path, response)."""
     handle = server_factory(cancel_seconds=30)
     api = client_factory(handle.base)
+    try:
+        yield record(api, _exercise)
+    finally:
+        api.session.close()
+        handle.stop()
+
+
+def record(api: Any, exercise: Any) -> list[tuple[str, str, Any]]:
+    """Run exercise(api), keeping (method, path, response) of every request it makes."""
     records: list[tuple[str, str, Any]] = []
     send = api.request
 
@@ -68,12 +77,8 @@ def fixture_recorded(server_factory, client_factory) -> Iterator[list[tuple[str,
         return response
 
     api.request = recording
-    try:
-        _exercise(api)
-        yield records
-    finally:
-        api.session.close()
-        handle.stop()
+    exercise(api)
+    return records
 
 
 def _exercise(api: Any) -> None:  # pylint: disable=too-many-statements
@@ -192,24 +197,35 @@ def _for_validation(body: Any) -> Any:
     return body
 
 
-def test_every_operation_in_the_schema_was_exercised(oas, recorded) -> None:
-    templates = [template for _method, template in _operations(oas)]
-    seen = {(method, _template_of(templates, path.split("?")[0])) for method, path, response in recorded if response.status_code == 200}
-    assert set(_operations(oas)) - seen == set()
+def unexercised(oas_: dict[str, Any], records: list[tuple[str, str, Any]]) -> set[tuple[str, str]]:
+    """The schema's operations that no recorded request answered with a 200."""
+    templates = [template for _method, template in _operations(oas_)]
+    seen = {(method, _template_of(templates, path.split("?")[0])) for method, path, response in records if response.status_code == 200}
+    return set(_operations(oas_)) - seen
 
 
-def test_every_successful_response_validates_against_its_operations_schema(oas, registry, recorded) -> None:
-    operations = _operations(oas)
+def response_failures(oas_: dict[str, Any], registry_: Registry, records: list[tuple[str, str, Any]]) -> tuple[int, list[str]]:
+    """(how many JSON 200 responses were checked, what failed) against each operation's response schema."""
+    operations = _operations(oas_)
     templates = [template for _method, template in operations]
     failures = []
     count = 0
-    for method, path, response in recorded:
+    for method, path, response in records:
         if response.status_code != 200 or _is_stream(response):
             continue
         ref = operations[(method, _template_of(templates, path))]
-        for error in _validator(registry, ref).iter_errors(_for_validation(response.json())):
+        for error in _validator(registry_, ref).iter_errors(_for_validation(response.json())):
             failures.append(f"{method.upper()} {path} ({ref}): {error.message} at {list(error.absolute_path)}")
         count += 1
+    return count, failures
+
+
+def test_every_operation_in_the_schema_was_exercised(oas, recorded) -> None:
+    assert unexercised(oas, recorded) == set()
+
+
+def test_every_successful_response_validates_against_its_operations_schema(oas, registry, recorded) -> None:
+    count, failures = response_failures(oas, registry, recorded)
     assert count > 50
     assert not failures, "\n".join(failures[:20])
 
