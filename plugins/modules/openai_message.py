@@ -78,6 +78,12 @@ attributes:
   diff_mode:
     support: full
     details: Shows the message's ID, role, text and metadata before and after.
+  idempotent:
+    support: full
+    details:
+      - Without O(message_id), the message carries a key in its metadata (derived from O(role), O(content) and
+        O(attachments), or O(idempotency_key)), and the same task finds it on the thread instead of adding another.
+      - A task whose O(metadata) changed updates the message it finds.
 notes:
   - The API refuses to add a message to a thread while a run on it is active (queued, in progress, waiting for tool
     outputs, or cancelling); the task fails with the API's message. Metadata can be changed at any time.
