@@ -9,6 +9,7 @@ import logging
 import socket
 import socketserver
 import ssl
+import sys
 import threading
 import time
 from http import HTTPStatus
@@ -310,6 +311,14 @@ class AssistantsHTTPServer(ThreadingHTTPServer):
             super().finish_request(request, client_address)
         finally:
             self.shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that closes a kept-alive connection (a module's process ending) resets it while the handler
+        # waits for the next request line: that is a normal end of a connection, not a server error.
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)):
+            LOG.debug("connection from %s closed by the client", client_address[0])
+            return
+        super().handle_error(request, client_address)
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind resolves the host's FQDN, which can stall for seconds without DNS.
