@@ -379,7 +379,8 @@ class RunEngine:
             return response.data, response.headers
         run = None
         try:
-            for event, data in response.data:
+            # Every read of the stream is bounded by the time left: a server may send nothing while it works.
+            for event, data in response.data.until(self.deadline, self._clock):
                 if event.startswith("thread.run.") and not event.startswith("thread.run.step.") and isinstance(data, dict):
                     run = data
                     if run.get("status") in ANSWER_STATUSES:
@@ -405,6 +406,9 @@ class RunEngine:
         interval = POLL_FIRST
         cap = self.params.get("poll_interval_max") or 2.0
         hint = poll_after_seconds(headers or {})
+        # `run` may be older than the deadline (the last event of a stream that went quiet): it is read once
+        # more at the deadline, so a run that ended meanwhile is reported as it is, not as timed out.
+        read_at = -float("inf")
         while run["status"] not in stop:
             if run["status"] not in KNOWN_STATUSES:
                 raise TaskFailed(
@@ -412,11 +416,13 @@ class RunEngine:
                     run=run, thread_id=self.thread_id,
                 )
             remaining = self.deadline - self._clock()
-            if remaining <= 0:
+            if remaining <= 0 and read_at >= self.deadline:
                 self._timed_out(run, what)
-            delay = hint if hint is not None else interval
-            interval = min(interval * POLL_GROWTH, cap)
-            self._sleep(max(0.0, min(delay, remaining)))
+            if remaining > 0:
+                delay = hint if hint is not None else interval
+                interval = min(interval * POLL_GROWTH, cap)
+                self._sleep(max(0.0, min(delay, remaining)))
+            read_at = self._clock()
             run, headers = self._read_run(run["id"])
             hint = poll_after_seconds(headers)
         return run

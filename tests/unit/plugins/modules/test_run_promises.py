@@ -1,0 +1,157 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The run modules' promises of issue #12 (part E), as a playbook sees them, on a scripted server and a fake clock:
+the deadline holds while a stream is silent, a failure after a create still reports it, a blocker is not the
+task's run, one idempotency rule, and the options a run on an existing thread takes."""
+
+from __future__ import annotations
+
+import io
+import json
+import types
+
+import pytest
+import requests
+
+from ansible_collections.llmops.assistants.plugins.module_utils._idempotency import IDEMPOTENCY_METADATA_KEY, idempotency_value
+from ansible_collections.llmops.assistants.plugins.modules import openai_run, openai_thread_run
+
+RUN_TASK = {"thread_id": "thread_1", "assistant_id": "asst_1"}
+MESSAGE = {"id": "msg_1", "object": "thread.message", "role": "assistant", "run_id": "run_1", "thread_id": "thread_1",
+           "content": [{"type": "text", "text": {"value": "Paris", "annotations": []}}]}
+
+
+def run_object(status="completed", run_id="run_1", **fields):
+    run = {"id": run_id, "object": "thread.run", "thread_id": "thread_1", "assistant_id": "asst_1", "status": status,
+           "created_at": 1700000000, "metadata": {}, "last_error": None, "required_action": None, "expires_at": None}
+    run.update(fields)
+    return run
+
+
+def page(*items):
+    return {"object": "list", "data": list(items), "first_id": items[0]["id"] if items else None,
+            "last_id": items[-1]["id"] if items else None, "has_more": False}
+
+
+def server_error():
+    return (500, {"error": {"message": "The server had an error.", "type": "server_error", "code": None}})
+
+
+def warning_texts(result):
+    return [item if isinstance(item, str) else item["event"]["msg"] for item in result.get("warnings", [])]
+
+
+class FakeSocket:
+    """The socket under a streamed response: remembers the timeouts it is given."""
+
+    def __init__(self, timeout):
+        self.timeout = timeout
+        self.timeouts = []
+
+    def gettimeout(self):
+        return self.timeout
+
+    def settimeout(self, value):
+        self.timeouts.append(value)
+        self.timeout = value
+
+
+class SilentAfter(io.RawIOBase):
+    """A connection that sends `body` and then nothing, as a server does while its run thinks: a read past the
+    body lasts the socket's whole timeout (on the fake clock) and then times out."""
+
+    def __init__(self, body, clock, request_timeout=60.0):
+        super().__init__()
+        self._body = io.BytesIO(body.encode())
+        self._clock = clock
+        self.connection = types.SimpleNamespace(sock=FakeSocket(request_timeout))
+
+    def readable(self):
+        return True
+
+    def read(self, size=-1):
+        chunk = self._body.read(size)
+        if chunk:
+            return chunk
+        self._clock.now += self.connection.sock.timeout
+        raise TimeoutError("timed out")
+
+
+def silent_stream(clock, *events):
+    """A streamed create that sends these events, then goes quiet; .raw is the connection (after the request)."""
+    body = "".join(f"event: {name}\ndata: {json.dumps(data)}\n\n" for name, data in events)
+    holder = {}
+
+    def respond(_request):
+        response = requests.Response()
+        response.status_code = 200
+        response.headers["Content-Type"] = "text/event-stream"
+        response.raw = holder["raw"] = SilentAfter(body, clock)
+        return response
+
+    respond.holder = holder
+    return respond
+
+
+def cut_stream(*events):
+    """A streamed create whose connection closes after these events, before the run ends."""
+    body = "".join(f"event: {name}\ndata: {json.dumps(data)}\n\n" for name, data in events)
+
+    def respond(_request):
+        response = requests.Response()
+        response.status_code = 200
+        response.headers["Content-Type"] = "text/event-stream"
+        response.raw = io.BytesIO(body.encode())
+        return response
+
+    return respond
+
+
+STARTED = (("thread.run.created", run_object("queued")), ("thread.run.in_progress", run_object("in_progress")))
+
+
+# ---- item 1: the deadline holds while the stream is silent -----------------------------------------
+
+def test_a_silent_stream_is_read_no_longer_than_wait_timeout_and_a_run_done_by_then_succeeds(run_module, server, clock):
+    stream = silent_stream(clock, *STARTED)
+    server.add((200, page()), stream, (200, run_object("completed")), (200, page(MESSAGE)))
+    start = clock.now
+    code, result, _out = run_module(openai_run, wait_timeout=5, **RUN_TASK)
+    assert code == 0, result
+    assert clock.now - start == pytest.approx(5.0)
+    assert max(stream.holder["raw"].connection.sock.timeouts) <= 5.0
+    assert result["changed"] is True
+    assert result["run"]["status"] == "completed"
+    assert result["output_text"] == "Paris"
+    assert [r.method for r in server.sent].count("POST") == 1
+
+
+def test_a_run_still_working_at_the_deadline_is_read_once_and_reported_as_it_is(run_module, server, clock):
+    server.add((200, page()), silent_stream(clock, *STARTED), (200, run_object("in_progress")))
+    start = clock.now
+    code, result, _out = run_module(openai_run, wait_timeout=5, **RUN_TASK)
+    assert code == 1
+    assert result["msg"] == "Timed out after 5 seconds waiting for run run_1; its last status was in_progress."
+    assert clock.now - start == pytest.approx(5.0)
+    assert result["changed"] is True
+    assert result["run"]["id"] == "run_1"
+    assert result["thread_id"] == "thread_1"
+
+
+def test_cancel_on_timeout_cancels_a_run_that_a_silent_stream_left_working(run_module, server, clock):
+    server.add((200, page()), silent_stream(clock, *STARTED), (200, run_object("in_progress")), (200, run_object("cancelling")))
+    code, result, _out = run_module(openai_run, wait_timeout=2, cancel_on_timeout=True, **RUN_TASK)
+    assert code == 1
+    assert "The run was cancelled (cancel_on_timeout); its status is now cancelling." in result["msg"]
+    assert server.sent[-1].url.endswith("/runs/run_1/cancel")
+    assert result["changed"] is True
+    assert result["run"]["status"] == "cancelling"
+
+
+def test_cancel_on_timeout_leaves_a_run_that_completed_by_the_deadline(run_module, server, clock):
+    server.add((200, page()), silent_stream(clock, *STARTED), (200, run_object("completed")), (200, page(MESSAGE)))
+    code, result, _out = run_module(openai_run, wait_timeout=2, cancel_on_timeout=True, **RUN_TASK)
+    assert code == 0, result
+    assert not any(r.url.endswith("/cancel") for r in server.sent)
+    assert result["run"]["status"] == "completed"
