@@ -37,6 +37,9 @@ class AssistantsModule:
         )
         self.params: dict[str, t.Any] = self.module.params
         self._client: Client | None = None
+        # What the task has made so far (changed, the objects' ids): a failed result still carries it, as
+        # community.docker's fail_results. Record into it, or override made(), as soon as something changes.
+        self.fail_results: dict[str, t.Any] = {}
 
     @property
     def client(self) -> Client:
@@ -82,16 +85,26 @@ class AssistantsModule:
         except OptionError as exc:
             module.fail_json(msg=str(exc))
         except TaskFailed as exc:
-            exc.result.pop("diff", None)
-            module.fail_json(msg=instance.scrub(exc.message), **exc.result)
+            module.fail_json(msg=instance.scrub(exc.message), **instance.failed_result(exc.result))
         except ApiError as exc:
-            module.fail_json(msg=instance.scrub(str(exc)), api_error=exc.to_dict())
+            module.fail_json(msg=instance.scrub(str(exc)), **instance.failed_result({"api_error": exc.to_dict()}))
         if not module._diff:
             result.pop("diff", None)
         module.exit_json(**result)
 
     def scrub(self, text: str) -> str:
         return self._client.scrub(text) if self._client is not None else text
+
+    def made(self) -> dict[str, t.Any]:
+        """What the task has changed or created so far (see fail_results)."""
+        return dict(self.fail_results)
+
+    def failed_result(self, result: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+        """A failure's result over what the task made: a change once made stays reported, and so do its ids."""
+        merged = {key: value for key, value in self.made().items() if key != "diff"}
+        merged.update((key, value) for key, value in result.items() if key != "diff" and (value is not None or key not in merged))
+        merged["changed"] = bool(result.get("changed") or merged.get("changed"))
+        return merged
 
 
 class RunModule(AssistantsModule):
@@ -104,6 +117,12 @@ class RunModule(AssistantsModule):
         if self._engine is None:
             self._engine = RunEngine(self.client, self.params, check_mode=self.module.check_mode, warn=self.module.warn)
         return self._engine
+
+    def made(self) -> dict[str, t.Any]:
+        made = super().made()
+        if self._engine is not None:
+            made.update(self._engine.made())
+        return made
 
     def validate(self) -> None:
         super().validate()

@@ -98,6 +98,12 @@ class RunEngine:
         self.diff: dict[str, t.Any] = {"before": {}, "after": {}}
         self._payload: dict[str, t.Any] | None = None
         self.thread_id: str | None = None
+        # The task's run as last seen: a failure after a create still reports it (made()).
+        self.run: dict[str, t.Any] | None = None
+
+    def made(self) -> dict[str, t.Any]:
+        """What a failed task still reports: whether it changed anything, its thread and its run."""
+        return {"changed": self.changed, "thread_id": self.thread_id, "run": self.run}
 
     # ---- request bodies ------------------------------------------------------------------------
 
@@ -155,6 +161,7 @@ class RunEngine:
             headers = {}
             if run is None:
                 return self._create_run(payload, key, newest)
+        self.run = run
         self.diff["before"] = snapshot(run)
         run = self._converge_metadata(run)
         if self.params.get("tool_outputs"):
@@ -222,6 +229,7 @@ class RunEngine:
 
     def wait_and_report(self, run: dict[str, t.Any], headers: t.Mapping[str, str] | None = None) -> dict[str, t.Any]:
         """Poll until the run stops if asked to wait, then report it (or fail the task as its end deserves)."""
+        self.run = run
         if self.wait and not self.check_mode and run["status"] not in ANSWER_STATUSES:
             run = self.poll_until(run, ANSWER_STATUSES, headers)
         self.diff["after"] = snapshot(run)
@@ -382,7 +390,7 @@ class RunEngine:
             # Every read of the stream is bounded by the time left: a server may send nothing while it works.
             for event, data in response.data.until(self.deadline, self._clock):
                 if event.startswith("thread.run.") and not event.startswith("thread.run.step.") and isinstance(data, dict):
-                    run = data
+                    run = self.run = data
                     if run.get("status") in ANSWER_STATUSES:
                         break
                 elif event == "thread.created" and isinstance(data, dict):
@@ -424,6 +432,8 @@ class RunEngine:
                 self._sleep(max(0.0, min(delay, remaining)))
             read_at = self._clock()
             run, headers = self._read_run(run["id"])
+            if not what:
+                self.run = run
             hint = poll_after_seconds(headers)
         return run
 

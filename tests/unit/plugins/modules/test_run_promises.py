@@ -155,3 +155,38 @@ def test_cancel_on_timeout_leaves_a_run_that_completed_by_the_deadline(run_modul
     assert code == 0, result
     assert not any(r.url.endswith("/cancel") for r in server.sent)
     assert result["run"]["status"] == "completed"
+
+
+# ---- item 3: a failure after a change keeps the change ---------------------------------------------
+
+def test_reads_that_fail_after_a_streamed_create_still_report_the_run(run_module, server, clock):
+    server.add((200, page()), silent_stream(clock, *STARTED), server_error(), server_error())
+    code, result, _out = run_module(openai_run, wait_timeout=5, max_retries=1, **RUN_TASK)
+    assert code == 1
+    assert "HTTP 500" in result["msg"]
+    assert result["changed"] is True
+    assert result["run"]["id"] == "run_1"
+    assert result["thread_id"] == "thread_1"
+    assert result["api_error"]["status"] == 500
+
+
+def test_reads_that_fail_after_a_polled_create_still_report_the_run(run_module, server):
+    server.add((200, page()), (200, run_object("queued")), server_error(), server_error())
+    code, result, _out = run_module(openai_run, stream=False, max_retries=1, **RUN_TASK)
+    assert code == 1
+    assert result["changed"] is True
+    assert result["run"]["id"] == "run_1"
+    assert result["thread_id"] == "thread_1"
+
+
+def test_a_new_thread_and_run_whose_reads_fail_still_report_both(run_module, server, clock):
+    events = (("thread.created", {"id": "thread_9", "object": "thread"}),
+              ("thread.run.created", run_object("queued", thread_id="thread_9")))
+    server.add(cut_stream(*events), server_error(), server_error())
+    code, result, _out = run_module(
+        openai_thread_run, assistant_id="asst_1", thread={"messages": [{"role": "user", "content": "Hi"}]}, max_retries=1,
+    )
+    assert code == 1
+    assert result["changed"] is True
+    assert result["thread_id"] == "thread_9"
+    assert result["run"]["id"] == "run_1"
