@@ -238,9 +238,10 @@ class RunEngine:
     # ---- changing ------------------------------------------------------------------------------
 
     def _create_run(self, payload: dict[str, t.Any], key: str, newest: dict[str, t.Any] | None) -> dict[str, t.Any]:
-        self.changed = True
         if newest is not None and newest.get("status") in ACTIVE:
             self.make_room(newest)
+        # Only now: waiting for a blocker that never finishes changed nothing.
+        self.changed = True
         if self.check_mode:
             predicted = {"status": "queued", "metadata": payload.get("metadata") or {}}
             self.diff["after"] = predicted
@@ -287,7 +288,17 @@ class RunEngine:
             return
         if policy == "cancel" and active["status"] in CANCELLABLE:
             active = self._cancel(active, requested=False)
-        self.poll_until(active, TERMINAL, what=f"the active run {active['id']} to finish before creating a new one")
+        active = self.poll_until(
+            active, TERMINAL | {"requires_action"}, what=f"the active run {active['id']} to finish before creating a new one",
+        )
+        if active["status"] == "requires_action":
+            # It waits for tool outputs that nobody sends while this task waits: it would never finish.
+            raise TaskFailed(
+                f"Thread {self.thread_id} has an active run {active['id']} in requires_action: it waits for tool outputs, "
+                "so waiting for it to finish would last until it expires. Answer it with tool_outputs (and run_id), "
+                "or set on_active_run to cancel.",
+                thread_id=self.thread_id, active_run=active, changed=self.changed,
+            )
 
     def _converge_metadata(self, run: dict[str, t.Any]) -> dict[str, t.Any]:
         wanted = self.params.get("metadata")
@@ -439,8 +450,12 @@ class RunEngine:
 
     def _timed_out(self, run: dict[str, t.Any], what: str) -> t.NoReturn:
         message = f"Timed out after {self.wait_timeout:g} seconds waiting for {what or 'run ' + run['id']}; its last status was {run['status']}."
-        if self.params.get("cancel_on_timeout") and run["status"] in CANCELLABLE and not what:
+        if what:
+            # A run that blocked the thread is not the task's run: it is reported as active_run, as with fail.
+            raise TaskFailed(message, active_run=run, thread_id=self.thread_id, changed=self.changed)
+        if self.params.get("cancel_on_timeout") and run["status"] in CANCELLABLE:
             run = self._cancel(run)
+            self.run = run
             message += f" The run was cancelled (cancel_on_timeout); its status is now {run['status']}."
         raise TaskFailed(message, run=run, thread_id=self.thread_id, changed=self.changed)
 

@@ -190,3 +190,30 @@ def test_a_new_thread_and_run_whose_reads_fail_still_report_both(run_module, ser
     assert result["changed"] is True
     assert result["thread_id"] == "thread_9"
     assert result["run"]["id"] == "run_1"
+
+
+# ---- item 6: waiting for a blocker creates nothing --------------------------------------------------
+
+def test_on_active_run_wait_that_times_out_changed_nothing_and_names_the_blocker(run_module, server):
+    blocker = run_object("in_progress", run_id="run_0")
+    server.add((200, page(blocker)), *[(200, blocker)] * 30)
+    code, result, _out = run_module(openai_run, on_active_run="wait", wait_timeout=3, **RUN_TASK)
+    assert code == 1
+    assert result["msg"].startswith("Timed out after 3 seconds waiting for the active run run_0 to finish")
+    assert result["changed"] is False
+    assert result["active_run"]["id"] == "run_0"
+    assert result["run"] is None
+    assert "POST" not in [r.method for r in server.sent]
+
+
+def test_on_active_run_wait_fails_at_once_on_a_blocker_waiting_for_tool_outputs(run_module, server, clock):
+    blocker = run_object("requires_action", run_id="run_0",
+                         required_action={"type": "submit_tool_outputs", "submit_tool_outputs": {"tool_calls": []}})
+    server.add((200, page(blocker)))
+    code, result, _out = run_module(openai_run, on_active_run="wait", wait_timeout=60, **RUN_TASK)
+    assert code == 1
+    assert "active run run_0 in requires_action" in result["msg"]
+    assert "Answer it with tool_outputs" in result["msg"] and "on_active_run to cancel" in result["msg"]
+    assert clock.sleeps == []
+    assert result["changed"] is False
+    assert result["active_run"]["id"] == "run_0"
