@@ -18,8 +18,9 @@ import typing as t
 
 from ._api import get_run, newest_run, output_text, run_messages, run_steps
 from ._client import ApiResponse, Client, EventStream
+from ._desired_state import changed_fields
 from ._errors import ApiError, TaskFailed
-from ._idempotency import find_run_by_key, keyed_payload
+from ._idempotency import IDEMPOTENCY_METADATA_KEY, find_run_by_key, keyed_payload
 from ._options import normalize_messages, normalize_response_format, normalize_tools
 
 # Every status a run can have (openai_runs_info's status choices); the sets below group them.
@@ -51,6 +52,8 @@ RUN_FIELDS = (
     "max_completion_tokens", "truncation_strategy", "tool_choice", "parallel_tool_calls", "response_format",
 )
 CREATE_RUN_ONLY_FIELDS = ("additional_instructions", "additional_messages", "reasoning_effort")
+# The settings a run object shows, so that a run found by a given idempotency_key can be compared with the task.
+RUN_SETTINGS = tuple(name for name in RUN_FIELDS if name != "metadata") + ("reasoning_effort",)
 
 
 def snapshot(run: dict[str, t.Any] | None) -> dict[str, t.Any]:
@@ -97,6 +100,7 @@ class RunEngine:
         self.cancel_requested = False
         self.diff: dict[str, t.Any] = {"before": {}, "after": {}}
         self._payload: dict[str, t.Any] | None = None
+        self.found_by_key: str | None = None
         self.thread_id: str | None = None
         # The task's run as last seen: a failure after a create still reports it (made()).
         self.run: dict[str, t.Any] | None = None
@@ -161,6 +165,8 @@ class RunEngine:
             headers = {}
             if run is None:
                 return self._create_run(payload, key, newest)
+            self.found_by_key = key
+            self._warn_if_made_otherwise(run)
         self.run = run
         self.diff["before"] = snapshot(run)
         run = self._converge_metadata(run)
@@ -298,6 +304,30 @@ class RunEngine:
                 "so waiting for it to finish would last until it expires. Answer it with tool_outputs (and run_id), "
                 "or set on_active_run to cancel.",
                 thread_id=self.thread_id, active_run=active, changed=self.changed,
+            )
+
+    def _warn_if_made_otherwise(self, run: dict[str, t.Any]) -> None:
+        """A run found by the task's own idempotency_key may have been made with other settings: say which.
+
+        A derived key is a digest of these settings, so a run found by it was made with them.
+        """
+        key = self.params.get("idempotency_key")
+        if not key:
+            return
+        payload = self.run_payload()
+        asked = {name: payload[name] for name in RUN_SETTINGS if name in payload}
+        if payload.get("additional_instructions"):
+            asked.pop("instructions", None)  # the run shows both joined
+        differ = changed_fields(run, asked)
+        if differ:
+            detail = "; ".join(
+                f"{name}: the run has {json.dumps(run.get(name), sort_keys=True)}, the task asks for {json.dumps(value, sort_keys=True)}"
+                for name, value in differ.items()
+            )
+            self.warn(
+                f"Run {run['id']} was found by idempotency_key {key!r} but was made with other settings than this task "
+                f"asks for ({detail}). It is returned as it is, since a run's settings cannot change. To start a new "
+                "run with these settings, give idempotency_key a new value."
             )
 
     def _converge_metadata(self, run: dict[str, t.Any]) -> dict[str, t.Any]:
@@ -467,6 +497,12 @@ class RunEngine:
         if status in FAILED_STATUSES and not (status == "cancelled" and self.cancel_requested):
             error = run.get("last_error") or {}
             detail = f": {error.get('code')}: {error.get('message')}" if error else ""
+            if self.found_by_key:
+                detail += (
+                    f". This run was not started by this task: it was found by its idempotency key {self.found_by_key!r} "
+                    f"(metadata {IDEMPOTENCY_METADATA_KEY}), so the same task finds it again. To start a new run, give "
+                    "idempotency_key a new value."
+                )
             raise TaskFailed(f"Run {run['id']} {status}{detail}", run=run, thread_id=self.thread_id, changed=self.changed)
         result = self.result(run)
         if status == "completed":

@@ -217,3 +217,68 @@ def test_on_active_run_wait_fails_at_once_on_a_blocker_waiting_for_tool_outputs(
     assert clock.sleeps == []
     assert result["changed"] is False
     assert result["active_run"]["id"] == "run_0"
+
+
+# ---- items 8 and 11: one idempotency rule ------------------------------------------------------------
+
+def test_adding_metadata_updates_the_run_found_by_its_key_instead_of_starting_another(run_module, server):
+    key = idempotency_value("thread_1", {"assistant_id": "asst_1"})
+    found = run_object("completed", metadata={IDEMPOTENCY_METADATA_KEY: key})
+    updated = run_object("completed", metadata={IDEMPOTENCY_METADATA_KEY: key, "team": "docs"})
+    server.add((200, page(found)), (200, updated), (200, page(MESSAGE)))
+    code, result, _out = run_module(openai_run, metadata={"team": "docs"}, **RUN_TASK)
+    assert code == 0, result
+    assert result["changed"] is True
+    assert server.sent[1].url.endswith("/runs/run_1")
+    assert json.loads(server.sent[1].body) == {"metadata": {IDEMPOTENCY_METADATA_KEY: key, "team": "docs"}}
+    assert result["run"]["metadata"]["team"] == "docs"
+
+
+def test_a_run_found_by_a_given_key_with_other_settings_is_returned_with_a_warning_naming_them(run_module, server):
+    found = run_object("completed", temperature=1.0, model="gpt-4o", metadata={IDEMPOTENCY_METADATA_KEY: "nightly"})
+    server.add((200, page(found)), (200, page(MESSAGE)))
+    code, result, _out = run_module(openai_run, idempotency_key="nightly", temperature=0.2, model="gpt-4o", **RUN_TASK)
+    assert code == 0, result
+    assert result["changed"] is False
+    assert [w for w in warning_texts(result) if "run_1 was found by idempotency_key 'nightly'" in w] == [
+        "Run run_1 was found by idempotency_key 'nightly' but was made with other settings than this task asks for "
+        "(temperature: the run has 1.0, the task asks for 0.2). It is returned as it is, since a run's settings cannot "
+        "change. To start a new run with these settings, give idempotency_key a new value."
+    ]
+
+
+def test_a_run_found_by_a_given_key_with_the_same_settings_gives_no_warning(run_module, server):
+    found = run_object(
+        "completed", temperature=0.699999988, instructions="Be brief.", truncation_strategy={"type": "auto", "last_messages": None},
+        tools=[{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}, "strict": False}}],
+        metadata={IDEMPOTENCY_METADATA_KEY: "nightly"},
+    )
+    server.add((200, page(found)), (200, page(MESSAGE)))
+    code, result, _out = run_module(
+        openai_run, idempotency_key="nightly", temperature=0.7, instructions="Be brief.", truncation_strategy={"type": "auto"},
+        tools=[{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}], **RUN_TASK,
+    )
+    assert code == 0, result
+    assert not [w for w in warning_texts(result) if "idempotency_key" in w]
+
+
+def test_a_cancelled_run_found_by_its_key_says_so_and_how_to_start_another(run_module, server):
+    key = idempotency_value("thread_1", {"assistant_id": "asst_1"})
+    server.add((200, page(run_object("cancelled", metadata={IDEMPOTENCY_METADATA_KEY: key}))))
+    code, result, _out = run_module(openai_run, **RUN_TASK)
+    assert code == 1
+    assert result["msg"] == (
+        f"Run run_1 cancelled. This run was not started by this task: it was found by its idempotency key '{key}' "
+        f"(metadata {IDEMPOTENCY_METADATA_KEY}), so the same task finds it again. To start a new run, give "
+        "idempotency_key a new value."
+    )
+    assert result["changed"] is False
+
+
+def test_a_run_this_task_created_that_failed_does_not_claim_it_was_found(run_module, server):
+    failed = run_object("failed", last_error={"code": "server_error", "message": "boom"})
+    server.add((200, page()), (200, run_object("queued")), (200, failed))
+    code, result, _out = run_module(openai_run, stream=False, **RUN_TASK)
+    assert code == 1
+    assert result["msg"] == "Run run_1 failed: server_error: boom"
+    assert result["changed"] is True
