@@ -206,7 +206,20 @@ class RunEngine:
         if self.check_mode:
             self.diff["after"] = {"status": "queued", "metadata": payload.get("metadata") or {}}
             return self.result(None)
-        response = self.client.create("threads", "runs", body=self._body(payload), stream=self.waits_on_stream)
+        try:
+            response = self.client.create("threads", "runs", body=self._body(payload), stream=self.waits_on_stream)
+        except ApiError as exc:
+            if exc.status != 404:
+                raise
+            # Nothing was made. Some servers have no such route (open-assistant-api's POST /threads/{thread_id}
+            # catches it); a wrong api_base answers the same way.
+            raise TaskFailed(
+                "The server has no create-thread-and-run endpoint: POST /threads/runs answered "
+                f"404 ({exc.message}). Create the thread first (llmops.assistants.openai_thread), then start the run on "
+                "it with existing_thread_id (or llmops.assistants.openai_run). If the server should have this endpoint, "
+                "check api_base (it usually ends in /v1).",
+                changed=False, api_error=exc.to_dict(),
+            ) from None
         run, headers = self.wait_on_stream(response)
         if run is None:
             newest = newest_run(self.client, self.thread_id) if self.thread_id else None

@@ -282,3 +282,15 @@ def test_a_run_this_task_created_that_failed_does_not_claim_it_was_found(run_mod
     assert code == 1
     assert result["msg"] == "Run run_1 failed: server_error: boom"
     assert result["changed"] is True
+
+
+# ---- item 10 (module half): a server without POST /threads/runs --------------------------------------
+
+def test_a_server_without_create_thread_and_run_fails_saying_so_and_what_to_use(run_module, server):
+    server.add((404, {"detail": "thread runs not found"}))
+    code, result, _out = run_module(openai_thread_run, assistant_id="asst_1", thread={"messages": [{"role": "user", "content": "Hi"}]})
+    assert code == 1
+    assert result["msg"].startswith("The server has no create-thread-and-run endpoint: POST /threads/runs answered 404")
+    assert "llmops.assistants.openai_thread" in result["msg"] and "existing_thread_id" in result["msg"]
+    assert result["changed"] is False
+    assert len(server.sent) == 1
