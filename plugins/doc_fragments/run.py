@@ -158,6 +158,26 @@ options:
     type: str
     choices: [fail, wait, cancel]
     default: fail
+  additional_instructions:
+    description:
+      - Instructions appended to the assistant's instructions for this run only.
+      - M(llmops.assistants.openai_thread_run) takes it only on an existing thread (not with O(thread)), since the
+        API's create-thread-and-run request has no such field.
+    type: str
+  additional_messages:
+    description:
+      - Messages added to the thread before the run starts, each a dict with C(role) (V(user) or V(assistant)),
+        C(content), and optionally C(attachments) and C(metadata).
+      - M(llmops.assistants.openai_thread_run) takes it only on an existing thread; a new thread's messages are
+        in O(thread).
+    type: list
+    elements: dict
+  reasoning_effort:
+    description:
+      - How much reasoning a reasoning model spends.
+      - M(llmops.assistants.openai_thread_run) takes it only on an existing thread.
+    type: str
+    choices: [none, minimal, low, medium, high, xhigh, max]
 notes:
   - B(Idempotency without a state file.) The module stores an idempotency key in the run's metadata and, before
     creating a run, looks for a run carrying it on the thread. The same lookup makes a create whose response was

@@ -144,6 +144,9 @@ def run_argument_spec() -> dict[str, dict[str, t.Any]]:
         "tool_outputs": {"type": "list", "elements": "dict"},
         "idempotency_key": {"type": "str", "no_log": False},
         "on_active_run": {"type": "str", "default": "fail", "choices": ["fail", "wait", "cancel"]},
+        "additional_instructions": {"type": "str"},
+        "additional_messages": {"type": "list", "elements": "dict"},
+        "reasoning_effort": {"type": "str", "choices": list(REASONING_EFFORTS)},
     }
 
 

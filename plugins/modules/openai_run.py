@@ -21,21 +21,6 @@ options:
       - The ID of the thread to run the assistant on.
     type: str
     required: true
-  additional_instructions:
-    description:
-      - Instructions appended to the assistant's instructions for this run only.
-    type: str
-  additional_messages:
-    description:
-      - Messages added to the thread before the run starts, each a dict with C(role) (V(user) or V(assistant)),
-        C(content), and optionally C(attachments) and C(metadata).
-    type: list
-    elements: dict
-  reasoning_effort:
-    description:
-      - How much reasoning a reasoning model spends.
-    type: str
-    choices: [none, minimal, low, medium, high, xhigh, max]
   stream_for_tool:
     description:
       - Accepted for compatibility with the Terraform provider. Only V(false) is allowed, because streaming tool use
@@ -316,7 +301,6 @@ api_error:
 from ansible_collections.llmops.assistants.plugins.module_utils._errors import OptionError
 from ansible_collections.llmops.assistants.plugins.module_utils._module import RunModule
 from ansible_collections.llmops.assistants.plugins.module_utils._options import (
-    REASONING_EFFORTS,
     RUN_MUTUALLY_EXCLUSIVE,
     run_argument_spec,
 )
@@ -326,9 +310,6 @@ class OpenAIRun(RunModule):
     argument_spec = {
         **run_argument_spec(),
         "thread_id": {"type": "str", "required": True},
-        "additional_instructions": {"type": "str"},
-        "additional_messages": {"type": "list", "elements": "dict"},
-        "reasoning_effort": {"type": "str", "choices": list(REASONING_EFFORTS)},
         "stream_for_tool": {"type": "bool", "default": False},
     }
     module_kwargs = {"mutually_exclusive": RUN_MUTUALLY_EXCLUSIVE}

@@ -294,3 +294,29 @@ def test_a_server_without_create_thread_and_run_fails_saying_so_and_what_to_use(
     assert "llmops.assistants.openai_thread" in result["msg"] and "existing_thread_id" in result["msg"]
     assert result["changed"] is False
     assert len(server.sent) == 1
+
+
+# ---- item 15: a run on an existing thread takes openai_run's options ----------------------------------
+
+def test_openai_thread_run_on_an_existing_thread_sends_the_create_run_options(run_module, server):
+    server.add((200, page()), (200, run_object("queued")))
+    code, result, _out = run_module(
+        openai_thread_run, existing_thread_id="thread_1", assistant_id="asst_1", wait=False,
+        additional_instructions="Answer in French.", reasoning_effort="low",
+        additional_messages=[{"role": "user", "content": "And Spain?"}],
+    )
+    assert code == 0, result
+    body = json.loads(server.sent[1].body)
+    assert body["additional_instructions"] == "Answer in French."
+    assert body["reasoning_effort"] == "low"
+    assert body["additional_messages"] == [{"role": "user", "content": "And Spain?"}]
+
+
+@pytest.mark.parametrize("option, value", [
+    ("additional_instructions", "x"), ("reasoning_effort", "low"), ("additional_messages", [{"role": "user", "content": "x"}]),
+])
+def test_openai_thread_run_refuses_create_run_options_for_a_new_thread(run_module, server, option, value):
+    code, result, _out = run_module(openai_thread_run, assistant_id="asst_1", thread={}, **{option: value})
+    assert code == 1
+    assert result["msg"].startswith(f"{option} can only be used on an existing thread (existing_thread_id or thread_id)")
+    assert server.sent == []
