@@ -119,7 +119,8 @@ options:
     default: 600
   completion_window:
     description:
-      - The Terraform provider's name for waiting. Setting it means O(wait=true) with O(wait_timeout) set to it.
+      - The Terraform provider's name for waiting. Setting it means O(wait=true) with O(wait_timeout) set to it,
+        so it cannot be given with O(wait_timeout) or with O(wait=false).
     type: float
   poll_interval_max:
     description:

@@ -17,7 +17,14 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ._auth import azure_token_provider
 from ._client import REQUESTS_IMPORT_ERROR, Client
 from ._errors import ApiError, OptionError, TaskFailed
-from ._options import check_connection, check_ids, check_metadata, check_run_options, connection_argument_spec
+from ._options import (
+    check_completion_window,
+    check_connection,
+    check_ids,
+    check_metadata,
+    check_run_options,
+    connection_argument_spec,
+)
 from ._run_engine import RunEngine
 
 
@@ -128,6 +135,7 @@ class RunModule(AssistantsModule):
         super().validate()
         params = self.params
         check_run_options(params)
+        check_completion_window(params)
         check_metadata(params.get("metadata"), reserved=1)
         if params["state"] == "present" and not params.get("run_id") and not params.get("assistant_id"):
             raise OptionError("assistant_id is required to create a run (or give run_id to manage an existing run).")

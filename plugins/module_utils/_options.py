@@ -153,6 +153,15 @@ def run_argument_spec() -> dict[str, dict[str, t.Any]]:
 RUN_MUTUALLY_EXCLUSIVE = [("wait_timeout", "completion_window")]
 
 
+def check_completion_window(params: t.Mapping[str, t.Any]) -> None:
+    """completion_window means waiting, so wait=false contradicts it, as wait_timeout would (RUN_MUTUALLY_EXCLUSIVE)."""
+    if params.get("completion_window") is not None and params.get("wait") is False:
+        raise OptionError(
+            "parameters are mutually exclusive: completion_window|wait=false (completion_window waits up to that many "
+            "seconds for the run; leave it out with wait=false)."
+        )
+
+
 def check_run_options(params: t.Mapping[str, t.Any]) -> None:
     """Range and shape checks shared by openai_run and openai_thread_run."""
     check_range(params, "temperature", minimum=0, maximum=2)

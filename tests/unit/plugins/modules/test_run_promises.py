@@ -320,3 +320,18 @@ def test_openai_thread_run_refuses_create_run_options_for_a_new_thread(run_modul
     assert code == 1
     assert result["msg"].startswith(f"{option} can only be used on an existing thread (existing_thread_id or thread_id)")
     assert server.sent == []
+
+
+# ---- item 16: completion_window means waiting ---------------------------------------------------------
+
+@pytest.mark.parametrize("module, task", [
+    (openai_run, RUN_TASK), (openai_thread_run, {"existing_thread_id": "thread_1", "assistant_id": "asst_1"}),
+])
+def test_completion_window_with_wait_false_is_refused_as_with_wait_timeout(run_module, server, module, task):
+    code, result, _out = run_module(module, completion_window=30, wait=False, **task)
+    assert code == 1
+    assert result["msg"].startswith("parameters are mutually exclusive: completion_window|wait=false")
+    assert server.sent == []
+    code, result, _out = run_module(module, completion_window=30, wait_timeout=30, **task)
+    assert code == 1
+    assert "mutually exclusive: wait_timeout|completion_window" in result["msg"]
