@@ -32,17 +32,13 @@ def idempotency_value(thread_id: str, payload: dict[str, t.Any], kind: str = "ru
 def keyed_payload(idempotency_key: str | None, thread_id: str, payload: dict[str, t.Any]) -> tuple[dict[str, t.Any], str]:
     """The payload with its key (the task's idempotency_key, else the derived one) in its metadata, and that key.
 
-    The derived key covers every setting of the run but its metadata: metadata is a label a run's update can
-    change, so a found run is given the task's pairs instead of a new run being started (see the guide).
+    The derived key covers every setting of the run, metadata included: two tasks that differ in anything ask for
+    two runs. A given idempotency_key names one run whatever its settings (see the guide).
     """
-    key = idempotency_key or idempotency_value(thread_id, _settings(payload))
+    key = idempotency_key or idempotency_value(thread_id, payload)
     keyed = dict(payload)
     keyed["metadata"] = dict(payload.get("metadata") or {}, **{IDEMPOTENCY_METADATA_KEY: key})
     return keyed, key
-
-
-def _settings(payload: dict[str, t.Any]) -> dict[str, t.Any]:
-    return {name: value for name, value in payload.items() if name != "metadata"}
 
 
 def find_run_by_key(client: Client, thread_id: str, key: str) -> tuple[dict[str, t.Any] | None, dict[str, t.Any] | None]:

@@ -511,7 +511,7 @@ class RunEngine:
             error = run.get("last_error") or {}
             detail = f": {error.get('code')}: {error.get('message')}" if error else ""
             if self.found_by_key:
-                detail += (
+                detail = detail.rstrip(".") + (
                     f". This run was not started by this task: it was found by its idempotency key {self.found_by_key!r} "
                     f"(metadata {IDEMPOTENCY_METADATA_KEY}), so the same task finds it again. To start a new run, give "
                     "idempotency_key a new value."

@@ -221,17 +221,27 @@ def test_on_active_run_wait_fails_at_once_on_a_blocker_waiting_for_tool_outputs(
 
 # ---- items 8 and 11: one idempotency rule ------------------------------------------------------------
 
-def test_adding_metadata_updates_the_run_found_by_its_key_instead_of_starting_another(run_module, server):
-    key = idempotency_value("thread_1", {"assistant_id": "asst_1"})
-    found = run_object("completed", metadata={IDEMPOTENCY_METADATA_KEY: key})
-    updated = run_object("completed", metadata={IDEMPOTENCY_METADATA_KEY: key, "team": "docs"})
+def test_a_run_found_by_a_given_key_is_given_the_tasks_metadata_pairs(run_module, server):
+    found = run_object("completed", metadata={IDEMPOTENCY_METADATA_KEY: "nightly"})
+    updated = run_object("completed", metadata={IDEMPOTENCY_METADATA_KEY: "nightly", "team": "docs"})
     server.add((200, page(found)), (200, updated), (200, page(MESSAGE)))
-    code, result, _out = run_module(openai_run, metadata={"team": "docs"}, **RUN_TASK)
+    code, result, _out = run_module(openai_run, idempotency_key="nightly", metadata={"team": "docs"}, **RUN_TASK)
     assert code == 0, result
     assert result["changed"] is True
     assert server.sent[1].url.endswith("/runs/run_1")
-    assert json.loads(server.sent[1].body) == {"metadata": {IDEMPOTENCY_METADATA_KEY: key, "team": "docs"}}
-    assert result["run"]["metadata"]["team"] == "docs"
+    assert json.loads(server.sent[1].body) == {"metadata": {IDEMPOTENCY_METADATA_KEY: "nightly", "team": "docs"}}
+    assert not warning_texts(result)
+
+
+def test_a_derived_key_covers_the_metadata_so_other_pairs_ask_for_another_run(run_module, server):
+    key = idempotency_value("thread_1", {"assistant_id": "asst_1", "metadata": {"team": "docs"}})
+    other = run_object("completed", run_id="run_0", metadata={IDEMPOTENCY_METADATA_KEY: key, "team": "docs"})
+    server.add((200, page(other)), (200, run_object("queued")))
+    code, result, _out = run_module(openai_run, metadata={"team": "ops"}, wait=False, **RUN_TASK)
+    assert code == 0, result
+    assert result["changed"] is True
+    assert json.loads(server.sent[1].body)["metadata"]["team"] == "ops"
+    assert json.loads(server.sent[1].body)["metadata"][IDEMPOTENCY_METADATA_KEY] != key
 
 
 def test_a_run_found_by_a_given_key_with_other_settings_is_returned_with_a_warning_naming_them(run_module, server):
