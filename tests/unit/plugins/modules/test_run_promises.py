@@ -16,30 +16,14 @@ import requests
 
 from ansible_collections.llmops.assistants.plugins.module_utils._idempotency import IDEMPOTENCY_METADATA_KEY, idempotency_value
 from ansible_collections.llmops.assistants.plugins.modules import openai_run, openai_thread_run
-
-RUN_TASK = {"thread_id": "thread_1", "assistant_id": "asst_1"}
-MESSAGE = {"id": "msg_1", "object": "thread.message", "role": "assistant", "run_id": "run_1", "thread_id": "thread_1",
-           "content": [{"type": "text", "text": {"value": "Paris", "annotations": []}}]}
-
-
-def run_object(status="completed", run_id="run_1", **fields):
-    run = {"id": run_id, "object": "thread.run", "thread_id": "thread_1", "assistant_id": "asst_1", "status": status,
-           "created_at": 1700000000, "metadata": {}, "last_error": None, "required_action": None, "expires_at": None}
-    run.update(fields)
-    return run
-
-
-def page(*items):
-    return {"object": "list", "data": list(items), "first_id": items[0]["id"] if items else None,
-            "last_id": items[-1]["id"] if items else None, "has_more": False}
-
-
-def server_error():
-    return (500, {"error": {"message": "The server had an error.", "type": "server_error", "code": None}})
-
-
-def warning_texts(result):
-    return [item if isinstance(item, str) else item["event"]["msg"] for item in result.get("warnings", [])]
+from ansible_collections.llmops.assistants.tests.unit.plugins.modules.test_reliability_run_faults import (
+    MESSAGE,
+    RUN_TASK,
+    page,
+    run_object,
+    server_error,
+)
+from ansible_collections.llmops.assistants.tests.unit.plugins.modules.test_openai_run import sse, warning_texts
 
 
 class FakeSocket:
@@ -91,20 +75,6 @@ def silent_stream(clock, *events):
         return response
 
     respond.holder = holder
-    return respond
-
-
-def cut_stream(*events):
-    """A streamed create whose connection closes after these events, before the run ends."""
-    body = "".join(f"event: {name}\ndata: {json.dumps(data)}\n\n" for name, data in events)
-
-    def respond(_request):
-        response = requests.Response()
-        response.status_code = 200
-        response.headers["Content-Type"] = "text/event-stream"
-        response.raw = io.BytesIO(body.encode())
-        return response
-
     return respond
 
 
@@ -160,7 +130,7 @@ def test_cancel_on_timeout_leaves_a_run_that_completed_by_the_deadline(run_modul
 # ---- item 3: a failure after a change keeps the change ---------------------------------------------
 
 def test_reads_that_fail_after_a_streamed_create_still_report_the_run(run_module, server, clock):
-    server.add((200, page()), silent_stream(clock, *STARTED), server_error(), server_error())
+    server.add((200, page()), silent_stream(clock, *STARTED), server_error(500), server_error(500))
     code, result, _out = run_module(openai_run, wait_timeout=5, max_retries=1, **RUN_TASK)
     assert code == 1
     assert "HTTP 500" in result["msg"]
@@ -171,7 +141,7 @@ def test_reads_that_fail_after_a_streamed_create_still_report_the_run(run_module
 
 
 def test_reads_that_fail_after_a_polled_create_still_report_the_run(run_module, server):
-    server.add((200, page()), (200, run_object("queued")), server_error(), server_error())
+    server.add((200, page()), (200, run_object("queued")), server_error(500), server_error(500))
     code, result, _out = run_module(openai_run, stream=False, max_retries=1, **RUN_TASK)
     assert code == 1
     assert result["changed"] is True
@@ -182,7 +152,7 @@ def test_reads_that_fail_after_a_polled_create_still_report_the_run(run_module, 
 def test_a_new_thread_and_run_whose_reads_fail_still_report_both(run_module, server, clock):
     events = (("thread.created", {"id": "thread_9", "object": "thread"}),
               ("thread.run.created", run_object("queued", thread_id="thread_9")))
-    server.add(cut_stream(*events), server_error(), server_error())
+    server.add(sse(*events, cut=True), server_error(500), server_error(500))
     code, result, _out = run_module(
         openai_thread_run, assistant_id="asst_1", thread={"messages": [{"role": "user", "content": "Hi"}]}, max_retries=1,
     )
