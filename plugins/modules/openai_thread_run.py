@@ -193,7 +193,9 @@ expires_in:
   type: int
 active_run:
   description: The run that keeps the thread busy, when the task failed because of it.
-  returned: when O(on_active_run=fail) and the thread has an active run
+  returned: >-
+    when the thread had an active run the task could not wait past (O(on_active_run=fail), or O(on_active_run=wait)
+    timing out or meeting a run in V(requires_action))
   type: dict
 api_error:
   description: The API's error, with C(status), C(type), C(code), C(param), C(message), C(method) and C(path).
