@@ -174,15 +174,16 @@ options:
   additional_instructions:
     description:
       - Instructions appended to the assistant's instructions for this run only.
-      - M(llmops.assistants.openai_thread_run) takes it only on an existing thread (not with O(thread)), since the
-        API's create-thread-and-run request has no such field.
+      - M(llmops.assistants.openai_thread_run) takes it only on an existing thread, not with
+        O(llmops.assistants.openai_thread_run#module:thread), since the API's create-thread-and-run request has no
+        such field.
     type: str
   additional_messages:
     description:
       - Messages added to the thread before the run starts, each a dict with C(role) (V(user) or V(assistant)),
         C(content), and optionally C(attachments) and C(metadata).
       - M(llmops.assistants.openai_thread_run) takes it only on an existing thread; a new thread's messages are
-        in O(thread).
+        in O(llmops.assistants.openai_thread_run#module:thread).
     type: list
     elements: dict
   reasoning_effort:
