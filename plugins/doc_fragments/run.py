@@ -114,12 +114,19 @@ options:
     description:
       - Seconds to wait for the run (and, with O(on_active_run=wait) or O(on_active_run=cancel), for the run that
         was blocking the thread), counted from the start of the task. Independent of O(request_timeout).
-      - When it runs out, the task fails with the run's last status and the run in RV(run); see O(cancel_on_timeout).
+      - Every read of the event stream (O(stream=true)) is bounded by the time left, so the task never waits
+        longer, even on a server that sends nothing while the run works.
+      - When it runs out, the run is read once more, and a run that ended meanwhile is reported as it ended. Otherwise
+        the task fails with the run's last status and the run in RV(run); see O(cancel_on_timeout). A task that
+        created the run reports C(changed=true) in that failure, too.
+      - When waiting for a run that blocked the thread (O(on_active_run=wait)) runs out, nothing was created, so the
+        task fails with C(changed=false) and that run in RV(active_run).
     type: float
     default: 600
   completion_window:
     description:
-      - The Terraform provider's name for waiting. Setting it means O(wait=true) with O(wait_timeout) set to it.
+      - The Terraform provider's name for waiting. Setting it means O(wait=true) with O(wait_timeout) set to it,
+        so it cannot be given with O(wait_timeout) or with O(wait=false).
     type: float
   poll_interval_max:
     description:
@@ -144,25 +151,52 @@ options:
     description:
       - The key that makes the task create one run, however often it runs. Stored in the run's metadata as
         C(ansible_idempotency_key); before creating, the module looks on the thread for a run carrying it.
-      - When not set, the key is derived from the thread, the assistant and every run parameter, so the same task
-        finds the same run. Set it to start a new run where the parameters are the same, for example
+      - When not set, the key is derived from the thread, the assistant and every run parameter, O(metadata)
+        included, so the same task finds the same run, and a task that differs in any of them starts a new one.
+        Set this option to start a new run where the parameters are the same, for example
         C("{{ ansible_date_time.date }}") for one run a day.
+      - A run found by a key given here is the task's run whatever its settings. O(metadata) pairs it lacks are set
+        on it, and when it was made with other settings than the task asks for (a run's settings cannot change) it
+        is returned with a warning naming each setting that differs.
     type: str
   on_active_run:
     description:
       - What to do when the thread already has an active run (queued, in_progress, requires_action or
         cancelling), since a thread holds one active run at a time.
       - V(fail) fails the task, naming that run and its status.
-      - V(wait) waits for that run to finish (within O(wait_timeout)) and then creates the new run.
+      - V(wait) waits for that run to finish (within O(wait_timeout)) and then creates the new run. A run in (or
+        reaching) V(requires_action) waits for tool outputs nobody sends meanwhile, so the task fails at once, naming
+        it in RV(active_run).
       - V(cancel) cancels that run, waits until it has left V(cancelling), then creates the new run.
     type: str
     choices: [fail, wait, cancel]
     default: fail
+  additional_instructions:
+    description:
+      - Instructions appended to the assistant's instructions for this run only.
+      - M(llmops.assistants.openai_thread_run) takes it only on an existing thread, not with
+        O(llmops.assistants.openai_thread_run#module:thread), since the API's create-thread-and-run request has no
+        such field.
+    type: str
+  additional_messages:
+    description:
+      - Messages added to the thread before the run starts, each a dict with C(role) (V(user) or V(assistant)),
+        C(content), and optionally C(attachments) and C(metadata).
+      - M(llmops.assistants.openai_thread_run) takes it only on an existing thread; a new thread's messages are
+        in O(llmops.assistants.openai_thread_run#module:thread).
+    type: list
+    elements: dict
+  reasoning_effort:
+    description:
+      - How much reasoning a reasoning model spends.
+      - M(llmops.assistants.openai_thread_run) takes it only on an existing thread.
+    type: str
+    choices: [none, minimal, low, medium, high, xhigh, max]
 notes:
   - B(Idempotency without a state file.) The module stores an idempotency key in the run's metadata and, before
     creating a run, looks for a run carrying it on the thread. The same lookup makes a create whose response was
     lost (timeout, reset, server error after the run was made) safe to retry, so a task never makes two runs.
-  - A run found by its key is the result even if it failed; the task then fails again with the run's error. Change
-    O(idempotency_key) (or a parameter) to start a new run.
+  - A run found by its key is the result even if it failed; the task then fails again with the run's error and
+    says it was found by its key. Change O(idempotency_key) (or a parameter) to start a new run.
   - Check mode sends only reads. It reports C(changed) from the same lookups a real run makes.
 """

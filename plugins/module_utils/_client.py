@@ -178,13 +178,42 @@ class EventStream:
         self._method = method
         self._path = path
         self._scrub = scrub
+        self._deadline: float | None = None
+        self._clock: t.Callable[[], float] = time.monotonic
+
+    def until(self, deadline: float, clock: t.Callable[[], float] = time.monotonic) -> EventStream:
+        """Bound every read by the time left before `deadline` (on `clock`), and end the stream there.
+
+        A server may send nothing for minutes while a run works, so the request's read timeout is not enough:
+        the socket's timeout is set to the time left before each read (a silent stream then breaks, as a
+        reset would), and no line is read once the deadline has passed.
+        """
+        self._deadline, self._clock = deadline, clock
+        return self
+
+    def _bound_next_read(self) -> bool:
+        """Set the socket timeout to the time left; False once the deadline has passed."""
+        if self._deadline is None:
+            return True
+        left = self._deadline - self._clock()
+        if left <= 0:
+            return False
+        sock = getattr(getattr(getattr(self._response, "raw", None), "connection", None), "sock", None)
+        if sock is not None:
+            timeout = sock.gettimeout()
+            sock.settimeout(left if timeout is None else min(left, timeout))
+        return True
 
     def __iter__(self) -> t.Iterator[tuple[str, t.Any]]:
         event, data = "message", []
         # Event streams are UTF-8 by definition; requests would guess ISO-8859-1 for text/* without a charset.
         self._response.encoding = "utf-8"
         try:
+            if not self._bound_next_read():
+                return
             for line in self._response.iter_lines(decode_unicode=True):
+                if not self._bound_next_read():
+                    return
                 if line:
                     field, _sep, value = line.partition(":")
                     value = value[1:] if value.startswith(" ") else value

@@ -30,7 +30,11 @@ def idempotency_value(thread_id: str, payload: dict[str, t.Any], kind: str = "ru
 
 
 def keyed_payload(idempotency_key: str | None, thread_id: str, payload: dict[str, t.Any]) -> tuple[dict[str, t.Any], str]:
-    """The payload with its key (the task's idempotency_key, else the derived one) in its metadata, and that key."""
+    """The payload with its key (the task's idempotency_key, else the derived one) in its metadata, and that key.
+
+    The derived key covers every setting of the run, metadata included: two tasks that differ in anything ask for
+    two runs. A given idempotency_key names one run whatever its settings (see the guide).
+    """
     key = idempotency_key or idempotency_value(thread_id, payload)
     keyed = dict(payload)
     keyed["metadata"] = dict(payload.get("metadata") or {}, **{IDEMPOTENCY_METADATA_KEY: key})

@@ -17,7 +17,14 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ._auth import azure_token_provider
 from ._client import REQUESTS_IMPORT_ERROR, Client
 from ._errors import ApiError, OptionError, TaskFailed
-from ._options import check_connection, check_ids, check_metadata, check_run_options, connection_argument_spec
+from ._options import (
+    check_completion_window,
+    check_connection,
+    check_ids,
+    check_metadata,
+    check_run_options,
+    connection_argument_spec,
+)
 from ._run_engine import RunEngine
 
 
@@ -37,6 +44,9 @@ class AssistantsModule:
         )
         self.params: dict[str, t.Any] = self.module.params
         self._client: Client | None = None
+        # What the task has made so far (changed, the objects' ids): a failed result still carries it, as
+        # community.docker's fail_results. Record into it, or override made(), as soon as something changes.
+        self.fail_results: dict[str, t.Any] = {}
 
     @property
     def client(self) -> Client:
@@ -82,16 +92,26 @@ class AssistantsModule:
         except OptionError as exc:
             module.fail_json(msg=str(exc))
         except TaskFailed as exc:
-            exc.result.pop("diff", None)
-            module.fail_json(msg=instance.scrub(exc.message), **exc.result)
+            module.fail_json(msg=instance.scrub(exc.message), **instance.failed_result(exc.result))
         except ApiError as exc:
-            module.fail_json(msg=instance.scrub(str(exc)), api_error=exc.to_dict())
+            module.fail_json(msg=instance.scrub(str(exc)), **instance.failed_result({"api_error": exc.to_dict()}))
         if not module._diff:
             result.pop("diff", None)
         module.exit_json(**result)
 
     def scrub(self, text: str) -> str:
         return self._client.scrub(text) if self._client is not None else text
+
+    def made(self) -> dict[str, t.Any]:
+        """What the task has changed or created so far (see fail_results)."""
+        return dict(self.fail_results)
+
+    def failed_result(self, result: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+        """A failure's result over what the task made: a change once made stays reported, and so do its ids."""
+        merged = {key: value for key, value in self.made().items() if key != "diff"}
+        merged.update((key, value) for key, value in result.items() if key != "diff" and (value is not None or key not in merged))
+        merged["changed"] = bool(result.get("changed") or merged.get("changed"))
+        return merged
 
 
 class RunModule(AssistantsModule):
@@ -105,10 +125,17 @@ class RunModule(AssistantsModule):
             self._engine = RunEngine(self.client, self.params, check_mode=self.module.check_mode, warn=self.module.warn)
         return self._engine
 
+    def made(self) -> dict[str, t.Any]:
+        made = super().made()
+        if self._engine is not None:
+            made.update(self._engine.made())
+        return made
+
     def validate(self) -> None:
         super().validate()
         params = self.params
         check_run_options(params)
+        check_completion_window(params)
         check_metadata(params.get("metadata"), reserved=1)
         if params["state"] == "present" and not params.get("run_id") and not params.get("assistant_id"):
             raise OptionError("assistant_id is required to create a run (or give run_id to manage an existing run).")

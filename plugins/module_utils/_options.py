@@ -144,10 +144,22 @@ def run_argument_spec() -> dict[str, dict[str, t.Any]]:
         "tool_outputs": {"type": "list", "elements": "dict"},
         "idempotency_key": {"type": "str", "no_log": False},
         "on_active_run": {"type": "str", "default": "fail", "choices": ["fail", "wait", "cancel"]},
+        "additional_instructions": {"type": "str"},
+        "additional_messages": {"type": "list", "elements": "dict"},
+        "reasoning_effort": {"type": "str", "choices": list(REASONING_EFFORTS)},
     }
 
 
 RUN_MUTUALLY_EXCLUSIVE = [("wait_timeout", "completion_window")]
+
+
+def check_completion_window(params: t.Mapping[str, t.Any]) -> None:
+    """completion_window means waiting, so wait=false contradicts it, as wait_timeout would (RUN_MUTUALLY_EXCLUSIVE)."""
+    if params.get("completion_window") is not None and params.get("wait") is False:
+        raise OptionError(
+            "parameters are mutually exclusive: completion_window|wait=false (completion_window waits up to that many "
+            "seconds for the run; leave it out with wait=false)."
+        )
 
 
 def check_run_options(params: t.Mapping[str, t.Any]) -> None:

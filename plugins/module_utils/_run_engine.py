@@ -18,8 +18,9 @@ import typing as t
 
 from ._api import get_run, newest_run, output_text, run_messages, run_steps
 from ._client import ApiResponse, Client, EventStream
+from ._desired_state import changed_fields
 from ._errors import ApiError, TaskFailed
-from ._idempotency import find_run_by_key, keyed_payload
+from ._idempotency import IDEMPOTENCY_METADATA_KEY, find_run_by_key, keyed_payload
 from ._options import normalize_messages, normalize_response_format, normalize_tools
 
 # Every status a run can have (openai_runs_info's status choices); the sets below group them.
@@ -51,6 +52,8 @@ RUN_FIELDS = (
     "max_completion_tokens", "truncation_strategy", "tool_choice", "parallel_tool_calls", "response_format",
 )
 CREATE_RUN_ONLY_FIELDS = ("additional_instructions", "additional_messages", "reasoning_effort")
+# The settings a run object shows, so that a run found by a given idempotency_key can be compared with the task.
+RUN_SETTINGS = tuple(name for name in RUN_FIELDS if name != "metadata") + ("reasoning_effort",)
 
 
 def snapshot(run: dict[str, t.Any] | None) -> dict[str, t.Any]:
@@ -97,7 +100,14 @@ class RunEngine:
         self.cancel_requested = False
         self.diff: dict[str, t.Any] = {"before": {}, "after": {}}
         self._payload: dict[str, t.Any] | None = None
+        self.found_by_key: str | None = None
         self.thread_id: str | None = None
+        # The task's run as last seen: a failure after a create still reports it (made()).
+        self.run: dict[str, t.Any] | None = None
+
+    def made(self) -> dict[str, t.Any]:
+        """What a failed task still reports: whether it changed anything, its thread and its run."""
+        return {"changed": self.changed, "thread_id": self.thread_id, "run": self.run}
 
     # ---- request bodies ------------------------------------------------------------------------
 
@@ -155,6 +165,9 @@ class RunEngine:
             headers = {}
             if run is None:
                 return self._create_run(payload, key, newest)
+            self.found_by_key = key
+            self._warn_if_made_otherwise(run)
+        self.run = run
         self.diff["before"] = snapshot(run)
         run = self._converge_metadata(run)
         if self.params.get("tool_outputs"):
@@ -193,7 +206,20 @@ class RunEngine:
         if self.check_mode:
             self.diff["after"] = {"status": "queued", "metadata": payload.get("metadata") or {}}
             return self.result(None)
-        response = self.client.create("threads", "runs", body=self._body(payload), stream=self.waits_on_stream)
+        try:
+            response = self.client.create("threads", "runs", body=self._body(payload), stream=self.waits_on_stream)
+        except ApiError as exc:
+            if exc.status != 404:
+                raise
+            # Nothing was made. Some servers have no such route (open-assistant-api's POST /threads/{thread_id}
+            # catches it); a wrong api_base answers the same way.
+            raise TaskFailed(
+                "The server has no create-thread-and-run endpoint: POST /threads/runs answered "
+                f"404 ({exc.message}). Create the thread first (llmops.assistants.openai_thread), then start the run on "
+                "it with existing_thread_id (or llmops.assistants.openai_run). If the server should have this endpoint, "
+                "check api_base (it usually ends in /v1).",
+                changed=False, api_error=exc.to_dict(),
+            ) from None
         run, headers = self.wait_on_stream(response)
         if run is None:
             newest = newest_run(self.client, self.thread_id) if self.thread_id else None
@@ -222,6 +248,7 @@ class RunEngine:
 
     def wait_and_report(self, run: dict[str, t.Any], headers: t.Mapping[str, str] | None = None) -> dict[str, t.Any]:
         """Poll until the run stops if asked to wait, then report it (or fail the task as its end deserves)."""
+        self.run = run
         if self.wait and not self.check_mode and run["status"] not in ANSWER_STATUSES:
             run = self.poll_until(run, ANSWER_STATUSES, headers)
         self.diff["after"] = snapshot(run)
@@ -230,9 +257,10 @@ class RunEngine:
     # ---- changing ------------------------------------------------------------------------------
 
     def _create_run(self, payload: dict[str, t.Any], key: str, newest: dict[str, t.Any] | None) -> dict[str, t.Any]:
-        self.changed = True
         if newest is not None and newest.get("status") in ACTIVE:
             self.make_room(newest)
+        # Only now: waiting for a blocker that never finishes changed nothing.
+        self.changed = True
         if self.check_mode:
             predicted = {"status": "queued", "metadata": payload.get("metadata") or {}}
             self.diff["after"] = predicted
@@ -279,7 +307,41 @@ class RunEngine:
             return
         if policy == "cancel" and active["status"] in CANCELLABLE:
             active = self._cancel(active, requested=False)
-        self.poll_until(active, TERMINAL, what=f"the active run {active['id']} to finish before creating a new one")
+        active = self.poll_until(
+            active, TERMINAL | {"requires_action"}, what=f"the active run {active['id']} to finish before creating a new one",
+        )
+        if active["status"] == "requires_action":
+            # It waits for tool outputs that nobody sends while this task waits: it would never finish.
+            raise TaskFailed(
+                f"Thread {self.thread_id} has an active run {active['id']} in requires_action: it waits for tool outputs, "
+                "so waiting for it to finish would last until it expires. Answer it with tool_outputs (and run_id), "
+                "or set on_active_run to cancel.",
+                thread_id=self.thread_id, active_run=active, changed=self.changed,
+            )
+
+    def _warn_if_made_otherwise(self, run: dict[str, t.Any]) -> None:
+        """A run found by the task's own idempotency_key may have been made with other settings: say which.
+
+        A derived key is a digest of these settings, so a run found by it was made with them.
+        """
+        key = self.params.get("idempotency_key")
+        if not key:
+            return
+        payload = self.run_payload()
+        asked = {name: payload[name] for name in RUN_SETTINGS if name in payload}
+        if payload.get("additional_instructions"):
+            asked.pop("instructions", None)  # the run shows both joined
+        differ = changed_fields(run, asked)
+        if differ:
+            detail = "; ".join(
+                f"{name}: the run has {json.dumps(run.get(name), sort_keys=True)}, the task asks for {json.dumps(value, sort_keys=True)}"
+                for name, value in differ.items()
+            )
+            self.warn(
+                f"Run {run['id']} was found by idempotency_key {key!r} but was made with other settings than this task "
+                f"asks for ({detail}). It is returned as it is, since a run's settings cannot change. To start a new "
+                "run with these settings, give idempotency_key a new value."
+            )
 
     def _converge_metadata(self, run: dict[str, t.Any]) -> dict[str, t.Any]:
         wanted = self.params.get("metadata")
@@ -379,9 +441,10 @@ class RunEngine:
             return response.data, response.headers
         run = None
         try:
-            for event, data in response.data:
+            # Every read of the stream is bounded by the time left: a server may send nothing while it works.
+            for event, data in response.data.until(self.deadline, self._clock):
                 if event.startswith("thread.run.") and not event.startswith("thread.run.step.") and isinstance(data, dict):
-                    run = data
+                    run = self.run = data
                     if run.get("status") in ANSWER_STATUSES:
                         break
                 elif event == "thread.created" and isinstance(data, dict):
@@ -405,6 +468,9 @@ class RunEngine:
         interval = POLL_FIRST
         cap = self.params.get("poll_interval_max") or 2.0
         hint = poll_after_seconds(headers or {})
+        # `run` may be older than the deadline (the last event of a stream that went quiet): it is read once
+        # more at the deadline, so a run that ended meanwhile is reported as it is, not as timed out.
+        read_at = -float("inf")
         while run["status"] not in stop:
             if run["status"] not in KNOWN_STATUSES:
                 raise TaskFailed(
@@ -412,19 +478,27 @@ class RunEngine:
                     run=run, thread_id=self.thread_id,
                 )
             remaining = self.deadline - self._clock()
-            if remaining <= 0:
+            if remaining <= 0 and read_at >= self.deadline:
                 self._timed_out(run, what)
-            delay = hint if hint is not None else interval
-            interval = min(interval * POLL_GROWTH, cap)
-            self._sleep(max(0.0, min(delay, remaining)))
+            if remaining > 0:
+                delay = hint if hint is not None else interval
+                interval = min(interval * POLL_GROWTH, cap)
+                self._sleep(max(0.0, min(delay, remaining)))
+            read_at = self._clock()
             run, headers = self._read_run(run["id"])
+            if not what:
+                self.run = run
             hint = poll_after_seconds(headers)
         return run
 
     def _timed_out(self, run: dict[str, t.Any], what: str) -> t.NoReturn:
         message = f"Timed out after {self.wait_timeout:g} seconds waiting for {what or 'run ' + run['id']}; its last status was {run['status']}."
-        if self.params.get("cancel_on_timeout") and run["status"] in CANCELLABLE and not what:
+        if what:
+            # A run that blocked the thread is not the task's run: it is reported as active_run, as with fail.
+            raise TaskFailed(message, active_run=run, thread_id=self.thread_id, changed=self.changed)
+        if self.params.get("cancel_on_timeout") and run["status"] in CANCELLABLE:
             run = self._cancel(run)
+            self.run = run
             message += f" The run was cancelled (cancel_on_timeout); its status is now {run['status']}."
         raise TaskFailed(message, run=run, thread_id=self.thread_id, changed=self.changed)
 
@@ -436,6 +510,12 @@ class RunEngine:
         if status in FAILED_STATUSES and not (status == "cancelled" and self.cancel_requested):
             error = run.get("last_error") or {}
             detail = f": {error.get('code')}: {error.get('message')}" if error else ""
+            if self.found_by_key:
+                detail = detail.rstrip(".") + (
+                    f". This run was not started by this task: it was found by its idempotency key {self.found_by_key!r} "
+                    f"(metadata {IDEMPOTENCY_METADATA_KEY}), so the same task finds it again. To start a new run, give "
+                    "idempotency_key a new value."
+                )
             raise TaskFailed(f"Run {run['id']} {status}{detail}", run=run, thread_id=self.thread_id, changed=self.changed)
         result = self.result(run)
         if status == "completed":

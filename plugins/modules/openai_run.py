@@ -21,21 +21,6 @@ options:
       - The ID of the thread to run the assistant on.
     type: str
     required: true
-  additional_instructions:
-    description:
-      - Instructions appended to the assistant's instructions for this run only.
-    type: str
-  additional_messages:
-    description:
-      - Messages added to the thread before the run starts, each a dict with C(role) (V(user) or V(assistant)),
-        C(content), and optionally C(attachments) and C(metadata).
-    type: list
-    elements: dict
-  reasoning_effort:
-    description:
-      - How much reasoning a reasoning model spends.
-    type: str
-    choices: [none, minimal, low, medium, high, xhigh, max]
   stream_for_tool:
     description:
       - Accepted for compatibility with the Terraform provider. Only V(false) is allowed, because streaming tool use
@@ -305,7 +290,9 @@ expires_in:
   sample: 587
 active_run:
   description: The run that keeps the thread busy, when the task failed because of it.
-  returned: when O(on_active_run=fail) and the thread has an active run
+  returned: >-
+    when the thread had an active run the task could not wait past (O(on_active_run=fail), or O(on_active_run=wait)
+    timing out or meeting a run in V(requires_action))
   type: dict
 api_error:
   description: The API's error, with C(status), C(type), C(code), C(param), C(message), C(method) and C(path).
@@ -316,7 +303,6 @@ api_error:
 from ansible_collections.llmops.assistants.plugins.module_utils._errors import OptionError
 from ansible_collections.llmops.assistants.plugins.module_utils._module import RunModule
 from ansible_collections.llmops.assistants.plugins.module_utils._options import (
-    REASONING_EFFORTS,
     RUN_MUTUALLY_EXCLUSIVE,
     run_argument_spec,
 )
@@ -326,9 +312,6 @@ class OpenAIRun(RunModule):
     argument_spec = {
         **run_argument_spec(),
         "thread_id": {"type": "str", "required": True},
-        "additional_instructions": {"type": "str"},
-        "additional_messages": {"type": "list", "elements": "dict"},
-        "reasoning_effort": {"type": "str", "choices": list(REASONING_EFFORTS)},
         "stream_for_tool": {"type": "bool", "default": False},
     }
     module_kwargs = {"mutually_exclusive": RUN_MUTUALLY_EXCLUSIVE}

@@ -193,7 +193,9 @@ expires_in:
   type: int
 active_run:
   description: The run that keeps the thread busy, when the task failed because of it.
-  returned: when O(on_active_run=fail) and the thread has an active run
+  returned: >-
+    when the thread had an active run the task could not wait past (O(on_active_run=fail), or O(on_active_run=wait)
+    timing out or meeting a run in V(requires_action))
   type: dict
 api_error:
   description: The API's error, with C(status), C(type), C(code), C(param), C(message), C(method) and C(path).
@@ -217,7 +219,7 @@ from ansible_collections.llmops.assistants.plugins.module_utils._options import 
     normalize_messages,
     run_argument_spec,
 )
-from ansible_collections.llmops.assistants.plugins.module_utils._run_engine import RUN_FIELDS
+from ansible_collections.llmops.assistants.plugins.module_utils._run_engine import CREATE_RUN_ONLY_FIELDS, RUN_FIELDS
 
 
 class OpenAIThreadRun(RunModule):
@@ -244,6 +246,14 @@ class OpenAIThreadRun(RunModule):
     def validate(self) -> None:
         if self.params.get("run_id") and not self.target_thread:
             raise OptionError("run_id needs thread_id (or existing_thread_id): a run is found on its thread.")
+        if self.target_thread is None and self.params["state"] == "present":
+            # The API's create-thread-and-run request has none of these: they would be dropped silently.
+            given = [name for name in CREATE_RUN_ONLY_FIELDS if self.params.get(name) is not None]
+            if given:
+                raise OptionError(
+                    f"{', '.join(given)} can only be used on an existing thread (existing_thread_id or thread_id); "
+                    "a new thread's messages go in thread.messages, and its instructions in instructions."
+                )
         super().validate()
 
     def request_body(self) -> dict[str, t.Any]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ACTIONS = ("status", "delay", "drop_before", "drop_after_apply", "truncate", "not_json")
+ACTIONS = ("status", "delay", "drop_before", "drop_after_apply", "truncate", "stall", "not_json")
 BODIES = ("json", "html", "empty")
 _KEYS = {"method", "path", "action", "times", "skip", "status", "body", "message", "code", "type", "retry_after", "retry_after_ms", "headers", "seconds"}
 
@@ -21,7 +21,7 @@ A rule is a JSON object:
   method          HTTP method to match; omitted or "*" matches any
   path            regular expression searched in the request path, with or without the
                   /v1 prefix, query string excluded; omitted matches every /v1 request
-  action          status | delay | drop_before | drop_after_apply | truncate | not_json
+  action          status | delay | drop_before | drop_after_apply | truncate | stall | not_json
   times           how many times the rule fires (default 1; null = every time)
   skip            let this many matching requests through before firing (default 0)
   status          (action status) the HTTP status to answer, e.g. 429, 500, 502, 503
@@ -30,7 +30,8 @@ A rule is a JSON object:
   retry_after     (action status) Retry-After header, in seconds
   retry_after_ms  (action status) retry-after-ms header
   headers         (action status) extra response headers, {"name": "value"}
-  seconds         (action delay) how long to wait before handling the request (default 1)
+  seconds         (action delay) how long to wait before handling the request (default 1);
+                  (action stall) how long the stream stays silent before it closes
 Actions:
   status            answer that status without applying the request
   delay             wait, then handle the request normally; other rules are still checked
@@ -38,6 +39,9 @@ Actions:
   drop_after_apply  apply the request, then close the connection without answering
   truncate          apply the request, then send only the first half of the body and close
                     (Content-Length announces the whole body); a stream closes after its first event
+  stall             apply the request; a stream sends its first event, then nothing for `seconds`
+                    (the run goes on), then closes: a server that sends no keep-alives; a
+                    non-streamed answer is sent as usual
   not_json          apply the request, then answer its status with a body that is not JSON
 """
 

@@ -148,8 +148,11 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n" if data else b"0\r\n\r\n")
         self.wfile.flush()
 
-    def _send_stream(self, state: RunState, reply: Reply, *, cut: bool = False) -> None:
-        """Server-sent events of one run until it is terminal or needs tool outputs, then `done`."""
+    def _send_stream(self, state: RunState, reply: Reply, *, cut: bool = False, stall: float | None = None) -> None:
+        """Server-sent events of one run until it is terminal or needs tool outputs, then `done`.
+
+        `cut` closes the stream after its first event; `stall` goes silent after it for that many seconds, then closes.
+        """
         app = self.server.app
         self.send_response(200)
         self.send_header("Content-Type", reply.content_type)
@@ -182,9 +185,11 @@ class Handler(BaseHTTPRequestHandler):
                     if ended:
                         state.events = None  # stop recording: nobody is listening any more
                 sent += len(events)
-                if cut and events:
+                if (cut or stall is not None) and events:
                     name, obj = events[0]
                     self._chunk(f"event: {name}\ndata: {json.dumps(obj)}\n\n".encode())
+                    if stall is not None:
+                        time.sleep(stall)
                     self._drop()
                     return
                 if events:
@@ -252,7 +257,7 @@ class Handler(BaseHTTPRequestHandler):
             reply = Reply(reply.status, b"<html><body>upstream answered garbage: this is not JSON</body></html>", reply.headers)
         app.requests.finish(entry, reply.status, action if action != "delay" else None)
         if reply.stream is not None:
-            self._send_stream(reply.stream, reply, cut=action == "truncate")
+            self._send_stream(reply.stream, reply, cut=action == "truncate", stall=rule.seconds if action == "stall" else None)
         else:
             self._send(reply, truncate=action == "truncate")
 

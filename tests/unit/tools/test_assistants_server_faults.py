@@ -175,3 +175,20 @@ def test_rules_can_be_given_when_the_server_starts(make_server) -> None:
     client = make_server(faults=[{"path": "/assistants$", "action": "status", "status": 418}])[1]
     assert client.request("GET", "/assistants").status_code == 418
     assert client.request("GET", "/assistants").status_code == 200
+
+
+def test_stall_sends_a_streams_first_event_then_nothing_while_the_run_goes_on(api) -> None:
+    thread_id = api.thread()["id"]
+    api.control("PUT", "faults", [{"method": "POST", "path": RUNS, "action": "stall", "seconds": 1}])
+    body = {"assistant_id": api.assistant()["id"], "metadata": {"sim_seconds": "0"}, "stream": True}
+    with api.session.post(f"{api.url}/threads/{thread_id}/runs", json=body, stream=True, timeout=(5, 0.5)) as response:
+        lines = response.iter_lines(decode_unicode=True)
+        assert next(lines) == "event: thread.run.created"
+        assert next(lines).startswith("data: ")
+        assert next(lines) == ""
+        with pytest.raises(requests.exceptions.ConnectionError, match="timed out"):
+            next(lines)  # silent: the read times out although the run goes on
+    [run] = _runs(api, thread_id)
+    assert api.wait(run, "completed")["status"] == "completed"
+    [rule] = api.control("GET", "faults")["rules"]
+    assert rule["fired"] == 1
