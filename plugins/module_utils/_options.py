@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
+import ssl
 import typing as t
 from urllib.parse import urlsplit
 
@@ -57,6 +59,26 @@ def check_connection(params: t.Mapping[str, t.Any]) -> None:
     check_credentials(params, api_base)
     check_range(params, "request_timeout", minimum=0.1, maximum=3600)
     check_range(params, "max_retries", minimum=0, maximum=20)
+    check_ca_bundle(params)
+
+
+def check_ca_bundle(params: t.Mapping[str, t.Any]) -> None:
+    """The CA bundle requests would load: ca_path, else REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE (as requests reads them).
+    Checked here, since requests raises a bare OSError for a missing one, naming neither the option nor the file."""
+    if params.get("validate_certs") is False:
+        return
+    option, path = "ca_path", params.get("ca_path")
+    if not path:
+        option, path = next(((name, os.environ[name]) for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE") if os.environ.get(name)), ("", ""))
+    if not path or os.path.isdir(path):  # requests takes a directory of hashed certificates as it is
+        return
+    if not os.path.isfile(path):
+        source = "" if option == "ca_path" else " (set it to a CA bundle, or set ca_path, which wins over it)"
+        raise OptionError(f"{option} {path!r} does not exist or is not a file: give the path of a CA bundle (PEM){source}.")
+    try:
+        ssl.create_default_context(cafile=path)
+    except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
+        raise OptionError(f"{option} {path!r} is not a CA bundle that can be read (PEM certificates): {exc}.") from None
 
 
 def check_range(
@@ -192,7 +214,12 @@ def check_tool_choice(value: t.Any) -> None:
     if isinstance(value, dict) and value.get("type") in TOOL_TYPES:
         if value["type"] != "function":
             return
-        name = (value.get("function") or {}).get("name")
+        function = value.get("function")
+        if not isinstance(function, dict):
+            raise OptionError(
+                f"tool_choice.function must be a dict such as {{name: my_function}}; got {type(function).__name__} {function!r}."
+            )
+        name = function.get("name")
         if isinstance(name, str) and _FUNCTION_NAME.match(name):
             return
         raise OptionError(f"tool_choice.function.name must match ^[a-zA-Z0-9_-]{{1,64}}$; got {name!r}.")

@@ -98,3 +98,13 @@ def test_bad_value_fails_naming_the_option_and_sends_nothing(run_module, server,
     assert "Traceback" not in out
     assert API_KEY not in out
     assert server.sent == []
+
+
+def test_a_missing_ca_path_fails_naming_it_and_sends_nothing(run_module, server, tmp_path):
+    """#12 item 4: requests' OSError ("Could not find a suitable TLS CA certificate bundle") never shows."""
+    missing = str(tmp_path / "nonexistent" / "ca.pem")
+    code, result, out = run_module(openai_runs_info, api_key=API_KEY, thread_id="thread_1", ca_path=missing)
+    assert code == 1
+    assert result["msg"].startswith(f"ca_path {missing!r} does not exist")
+    assert "Traceback" not in out and "OSError" not in out
+    assert server.sent == []
