@@ -17,7 +17,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ._auth import azure_token_provider
 from ._client import REQUESTS_IMPORT_ERROR, Client
 from ._errors import ApiError, OptionError, TaskFailed
-from ._options import check_connection, check_ids, check_metadata, check_run_options, connection_argument_spec
+from ._options import check_connection, check_ids, check_metadata, check_run_options, connection_argument_spec, unset_empty_options
 from ._run_engine import RunEngine
 
 
@@ -63,6 +63,7 @@ class AssistantsModule:
 
     def validate(self) -> None:
         """Checks beyond the argument spec; subclasses extend it. Raises OptionError."""
+        self.module.no_log_values.update(unset_empty_options(self.params))
         check_connection(self.params)
         check_ids(self.params, self.id_options)
 

@@ -42,6 +42,26 @@ def connection_argument_spec() -> dict[str, dict[str, t.Any]]:
     }
 
 
+# Connection options whose empty value counts as not set (see unset_empty_options); an empty api_base fails instead.
+_EMPTY_IS_UNSET = ("api_key", "azure_ad_token", "organization", "project", "api_version")
+
+
+def unset_empty_options(params: t.MutableMapping[str, t.Any]) -> list[str]:
+    """An empty value (what an unset lookup in module_defaults gives) counts as not set, so its environment variable
+    applies, as Ansible applies it to an option that is not set at all. Returns the secrets taken from the
+    environment here, which Ansible did not see and so does not mask yet."""
+    spec = connection_argument_spec()
+    secrets = []
+    for option in _EMPTY_IS_UNSET:
+        value = params.get(option)
+        if not isinstance(value, str) or value.strip():
+            continue
+        params[option] = next((os.environ[name] for name in spec[option]["fallback"][1] if os.environ.get(name)), None)
+        if params[option] is not None and spec[option].get("no_log"):
+            secrets.append(params[option])
+    return secrets
+
+
 _API_VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 

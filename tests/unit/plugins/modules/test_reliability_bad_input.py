@@ -108,3 +108,38 @@ def test_a_missing_ca_path_fails_naming_it_and_sends_nothing(run_module, server,
     assert result["msg"].startswith(f"ca_path {missing!r} does not exist")
     assert "Traceback" not in out and "OSError" not in out
     assert server.sent == []
+
+
+@pytest.mark.parametrize("blank", ["", "  "], ids=["empty", "spaces"])
+def test_an_empty_api_key_counts_as_unset_so_openai_api_key_applies(run_module, server, monkeypatch, blank):
+    """#12 item 12: module_defaults with `api_key: "{{ lookup('env', 'UNSET') }}"` gives "", which must not hide
+    OPENAI_API_KEY (Ansible applies an environment fallback only to an option that is not set at all)."""
+    monkeypatch.setenv("OPENAI_API_KEY", f"sk-env-{SECRET}")
+    server.add((200, {"object": "list", "data": [], "first_id": None, "last_id": None, "has_more": False}))
+    code, result, out = run_module(openai_runs_info, api_key=blank, thread_id="thread_1")
+    assert code == 0, result
+    assert server.sent[0].headers["Authorization"] == f"Bearer sk-env-{SECRET}"
+    assert SECRET not in out
+
+
+def test_an_empty_azure_ad_token_and_organization_count_as_unset(run_module, server, monkeypatch):
+    monkeypatch.setenv("AZURE_OPENAI_AD_TOKEN", f"token-env-{SECRET}")
+    monkeypatch.setenv("OPENAI_ORG_ID", "org-env")
+    server.add((200, {"object": "list", "data": [], "first_id": None, "last_id": None, "has_more": False}))
+    code, result, out = run_module(openai_runs_info, api_key=API_KEY, azure_ad_token="", organization="", thread_id="thread_1")
+    assert code == 0, result
+    assert server.sent[0].headers["Authorization"] == f"Bearer token-env-{SECRET}"
+    assert server.sent[0].headers["OpenAI-Organization"] == "org-env"
+    assert SECRET not in out
+
+
+def test_a_key_taken_from_the_environment_for_an_empty_option_is_masked_in_results(run_module, server, monkeypatch):
+    """The key comes in after Ansible collected its no_log values: it must be masked all the same."""
+    monkeypatch.setenv("OPENAI_API_KEY", f"sk-env-{SECRET}")
+    echoed = {"object": "list", "data": [{"id": "run_1", "object": "thread.run", "thread_id": "thread_1", "status": "completed",
+                                          "instructions": f"the key is sk-env-{SECRET}"}],
+              "first_id": "run_1", "last_id": "run_1", "has_more": False}
+    server.add((200, echoed))
+    code, result, out = run_module(openai_runs_info, api_key="", thread_id="thread_1")
+    assert code == 0, result
+    assert SECRET not in out
