@@ -49,6 +49,7 @@ options:
     description:
       - Key-value pairs stored on the run. Keys at most 64 characters, values strings of at most 512 characters.
       - At most 15 pairs, because the module keeps one key, C(ansible_idempotency_key), for itself.
+      - C(ansible_idempotency_key) and C(ansible_created_by) are the collection's own keys: a task that sets either fails, naming it.
       - When an existing run is found (by O(run_id) or by its idempotency key) and its metadata lacks these pairs,
         the run's metadata is updated.
     type: dict

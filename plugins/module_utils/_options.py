@@ -22,6 +22,7 @@ from ansible.module_utils.common.parameters import env_fallback
 from ._auth import AUTH_TYPES, check_credentials
 from ._client import DEFAULT_API_BASE, is_valid_id
 from ._errors import OptionError
+from ._idempotency import IDEMPOTENCY_METADATA_KEY, THREAD_OWNER_METADATA_KEY
 
 
 def connection_argument_spec() -> dict[str, dict[str, t.Any]]:
@@ -266,12 +267,23 @@ def normalize_response_format(value: t.Any) -> t.Any:
     return value
 
 
+# The metadata keys the collection keeps for itself, and why a user's value there would break a promise.
+RESERVED_METADATA_KEYS = {
+    IDEMPOTENCY_METADATA_KEY: "the idempotency key of the runs and messages it creates (set the idempotency_key option instead)",
+    THREAD_OWNER_METADATA_KEY: "the mark of a thread openai_thread_run created, which its state=absent deletes",
+}
+
+
 def check_metadata(value: t.Any, option: str = "metadata", reserved: int = 0) -> None:
-    """At most 16 pairs (counting the module's own keys), keys <= 64 and values <= 512 characters, strings only."""
+    """At most 16 pairs (counting the module's own keys), keys <= 64 and values <= 512 characters, strings only;
+    none of the collection's own keys, on any object, so that no task can pass for another's."""
     if value is None:
         return
     if not isinstance(value, dict):
         raise OptionError(f"{option} must be a dict of strings; got {type(value).__name__}.")
+    for key, why in RESERVED_METADATA_KEYS.items():
+        if key in value:
+            raise OptionError(f"{option}.{key} is reserved: the collection keeps {why} there. Use another key.")
     limit = MAX_METADATA_PAIRS - reserved
     if len(value) > limit:
         extra = f" (the module keeps {reserved} of the 16 for itself)" if reserved else ""

@@ -75,6 +75,7 @@ options:
       - Key-value pairs stored on the assistant, at most 16. Keys at most 64 characters, values strings of at most
         512 characters.
       - This is the whole set, so keys the assistant has and this option lacks are removed. V({}) removes them all.
+      - C(ansible_idempotency_key) and C(ansible_created_by) are the collection's own keys: a task that sets either fails, naming it.
     type: dict
   temperature:
     description:

@@ -48,12 +48,13 @@ options:
             type: list
             elements: dict
           metadata:
-            description: Key-value pairs stored on the message.
+            description: Key-value pairs stored on the message; not C(ansible_idempotency_key) or C(ansible_created_by).
             type: dict
       metadata:
         description:
           - Key-value pairs stored on the thread, at most 15 (the module keeps C(ansible_created_by) for itself,
             which is how O(state=absent) knows it may delete the thread).
+          - C(ansible_idempotency_key) and C(ansible_created_by) are the collection's own keys: a task that sets either fails, naming it.
         type: dict
       tool_resources:
         description: Resources for the thread's tools, such as C({"file_search":{"vector_store_ids":[...]}}).

@@ -18,6 +18,7 @@ import yaml
 
 from ansible_collections.llmops.assistants.plugins.modules import (
     openai_assistant,
+    openai_message,
     openai_run,
     openai_run_info,
     openai_runs_info,
@@ -143,3 +144,37 @@ def test_a_key_taken_from_the_environment_for_an_empty_option_is_masked_in_resul
     code, result, out = run_module(openai_runs_info, api_key="", thread_id="thread_1")
     assert code == 0, result
     assert SECRET not in out
+
+
+# #12 item 5: the keys the collection keeps in metadata for itself, refused up front in every metadata it sends.
+RESERVED = ("ansible_idempotency_key", "ansible_created_by")
+RUN = {"thread_id": "thread_1", "assistant_id": "asst_1"}
+METADATA_OPTIONS = {
+    "openai_run metadata": (openai_run, lambda md: {**RUN, "metadata": md}, "metadata"),
+    "openai_run additional_messages": (
+        openai_run, lambda md: {**RUN, "additional_messages": [{"role": "user", "content": "hi", "metadata": md}]},
+        "additional_messages[0].metadata"),
+    "openai_thread_run metadata": (openai_thread_run, lambda md: {"assistant_id": "asst_1", "metadata": md}, "metadata"),
+    "openai_thread_run thread.metadata": (
+        openai_thread_run, lambda md: {"assistant_id": "asst_1", "thread": {"metadata": md}}, "thread.metadata"),
+    "openai_thread_run thread.messages": (
+        openai_thread_run, lambda md: {"assistant_id": "asst_1", "thread": {"messages": [{"role": "user", "content": "hi", "metadata": md}]}},
+        "thread.messages[0].metadata"),
+    "openai_thread metadata": (openai_thread, lambda md: {"metadata": md}, "metadata"),
+    "openai_thread messages": (openai_thread, lambda md: {"messages": [{"role": "user", "content": "hi", "metadata": md}]}, "messages[0].metadata"),
+    "openai_message metadata": (openai_message, lambda md: {"thread_id": "thread_1", "content": "hi", "metadata": md}, "metadata"),
+    "openai_message metadata by message_id": (
+        openai_message, lambda md: {"thread_id": "thread_1", "message_id": "msg_1", "metadata": md}, "metadata"),
+    "openai_assistant metadata": (openai_assistant, lambda md: {"name": "a", "model": "gpt-4o", "metadata": md}, "metadata"),
+}
+
+
+@pytest.mark.parametrize("key", RESERVED)
+@pytest.mark.parametrize("where", list(METADATA_OPTIONS))
+def test_a_reserved_metadata_key_is_refused_naming_it_and_nothing_is_sent(run_module, server, where, key):
+    module, args, option = METADATA_OPTIONS[where]
+    code, result, out = run_module(module, api_key=API_KEY, **args({"team": "a", key: "mine"}))
+    assert code == 1, result
+    assert result["msg"].startswith(f"{option}.{key} is reserved"), result["msg"]
+    assert "Traceback" not in out
+    assert server.sent == []
