@@ -59,7 +59,7 @@ Assistant = openai_assistant.OpenAIAssistant
         ({"name": "Helper", "tools": [{"type": "function", "function": {"name": "get weather"}}]},
          "tools[0].function.name must match ^[a-zA-Z0-9_-]{1,64}$"),
         ({"name": "Helper", "response_format": "yaml"}, "response_format must be auto, one of text, json_object, json_schema"),
-        ({"name": "Helper", "tool_resources": {"retrieval": {}}}, "tool_resources accepts code_interpreter and file_search; unknown: retrieval."),
+        ({"name": "Helper", "tool_resources": {"retrieval": {}}}, "tool_resources (tool resources) accepts code_interpreter and file_search; unknown: tool_resources.retrieval."),
         ({"name": "Helper", "tool_resources": {"file_search": {"vector_store_ids": ["vs_1", "vs_2"]}}},
          "tool_resources.file_search.vector_store_ids may hold at most 1; got 2."),
         ({"assistant_id": "../threads"}, "assistant_id must be an id made of letters, digits"),

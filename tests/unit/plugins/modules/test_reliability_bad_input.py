@@ -178,3 +178,112 @@ def test_a_reserved_metadata_key_is_refused_naming_it_and_nothing_is_sent(run_mo
     assert result["msg"].startswith(f"{option}.{key} is reserved"), result["msg"]
     assert "Traceback" not in out
     assert server.sent == []
+
+
+# #12 items 4 and 7: malformed values at every depth of every nested option of every module. Each task below is
+# valid and fills every nested key the API takes; each case breaks one place of it (an unknown key in a dict, or a
+# value of the wrong type at a key or list position) and must fail naming the option and the place, sending nothing.
+PART_TEXT = {"type": "text", "text": "hi"}
+PART_FILE = {"type": "image_file", "image_file": {"file_id": "file_1", "detail": "low"}}
+PART_URL = {"type": "image_url", "image_url": {"url": "https://images.example.test/a.png", "detail": "high"}}
+ATTACHMENT = {"file_id": "file_1", "tools": [{"type": "code_interpreter"}, {"type": "file_search"}]}
+MESSAGE = {"role": "user", "content": [PART_TEXT, PART_FILE, PART_URL], "attachments": [ATTACHMENT], "metadata": {"k": "v"}}
+TOOLS = [
+    {"type": "code_interpreter"},
+    {"type": "file_search", "file_search": {"max_num_results": 5, "ranking_options": {"ranker": "auto", "score_threshold": 0.5}}},
+    {"type": "function", "function": {"name": "get_weather", "description": "d", "strict": True,
+                                      "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}},
+]
+RESPONSE_FORMAT = {"type": "json_schema", "json_schema": {"name": "answer", "description": "d", "strict": True, "schema": {"type": "object"}}}
+TOOL_RESOURCES = {"code_interpreter": {"file_ids": ["file_1"]}, "file_search": {"vector_store_ids": ["vs_1"]}}
+NEW_STORE = {"code_interpreter": {"file_ids": ["file_1"]}, "file_search": {"vector_stores": [{
+    "file_ids": ["file_1"], "metadata": {"k": "v"},
+    "chunking_strategy": {"type": "static", "static": {"max_chunk_size_tokens": 800, "chunk_overlap_tokens": 400}}}]}}
+RUN_OPTIONS = {"tools": TOOLS, "metadata": {"k": "v"}, "truncation_strategy": {"type": "last_messages", "last_messages": 5},
+               "tool_choice": {"type": "function", "function": {"name": "get_weather"}}, "response_format": RESPONSE_FORMAT}
+NESTED_TASKS = {
+    "openai_run": (openai_run, {**RUN, **RUN_OPTIONS, "additional_messages": [MESSAGE]}),
+    "openai_run tool_outputs": (openai_run, {**RUN, "run_id": "run_1", "tool_outputs": [{"tool_call_id": "call_1", "output": "ok"}]}),
+    "openai_thread_run": (openai_thread_run, {"assistant_id": "asst_1", **RUN_OPTIONS, "tool_resources": TOOL_RESOURCES,
+                                              "thread": {"messages": [MESSAGE], "metadata": {"k": "v"}, "tool_resources": NEW_STORE}}),
+    "openai_thread_run tool_outputs": (
+        openai_thread_run, {"thread_id": "thread_1", "run_id": "run_1", "tool_outputs": [{"tool_call_id": "call_1", "output": "ok"}]}),
+    "openai_assistant": (openai_assistant, {"name": "a", "model": "gpt-4o", "tools": TOOLS, "tool_resources": NEW_STORE,
+                                            "metadata": {"k": "v"}, "response_format": RESPONSE_FORMAT}),
+    "openai_thread": (openai_thread, {"messages": [MESSAGE], "metadata": {"k": "v"}, "tool_resources": NEW_STORE}),
+    "openai_message": (openai_message, {"thread_id": "thread_1", "content": [PART_TEXT, PART_FILE, PART_URL],
+                                        "attachments": [ATTACHMENT], "metadata": {"k": "v"}}),
+}
+
+
+def wrong_type(value):
+    """A value of another type than `value`, which no place that holds `value` accepts."""
+    return "ten" if isinstance(value, (int, float)) and not isinstance(value, bool) else 42
+
+
+def _at_key(key, breaker):
+    return lambda value: {**value, key: breaker(value[key])}
+
+
+def _at_index(index, breaker):
+    return lambda value: [*value[:index], breaker(value[index]), *value[index + 1:]]
+
+
+def breakages(value, path, name, metadata=False):
+    """(path, the key the message must name, how to break the value there) for every place inside `value`.
+    A metadata map takes any key, and a JSON Schema (parameters, schema) is the API's to check: no unknown keys there."""
+    if isinstance(value, dict):
+        if not metadata:
+            yield f"{path}.bogus_key", "bogus_key", lambda current: {**current, "bogus_key": 1}
+        for key, item in value.items():
+            yield f"{path}.{key}", key, _at_key(key, lambda _current, item=item: wrong_type(item))
+            if key not in ("parameters", "schema"):
+                for where, named, breaker in breakages(item, f"{path}.{key}", key, metadata=key == "metadata"):
+                    yield where, named, _at_key(key, breaker)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield f"{path}[{index}]", name, _at_index(index, lambda _current, item=item: wrong_type(item))
+            for where, named, breaker in breakages(item, f"{path}[{index}]", name):
+                yield where, named, _at_index(index, breaker)
+
+
+def nested_cases():
+    for task, (module, args) in NESTED_TASKS.items():
+        for option, value in args.items():
+            if isinstance(value, (dict, list)):
+                yield pytest.param(module, args, option, option, lambda _current, value=value: wrong_type(value), id=f"{task}:{option}")
+                for where, named, breaker in breakages(value, option, option, metadata=option == "metadata"):
+                    yield pytest.param(module, args, option, named, breaker, id=f"{task}:{where}")
+
+
+NESTED_CASES = list(nested_cases())
+
+
+def test_the_nested_tasks_cover_every_nested_option_of_every_module():
+    modules = {module for module, _args in NESTED_TASKS.values()}
+    assert modules == set(MODULES.values()) - {openai_run_info, openai_runs_info} | {openai_message}
+    for module in modules:
+        cls = next(value for value in vars(module).values() if isinstance(value, type) and value.__module__ == module.__name__)
+        nested = {option for option, spec in cls.argument_spec.items()
+                  if spec["type"] in ("dict", "raw") or (spec["type"] == "list" and spec.get("elements") == "dict")}
+        given = {option for _module, args in NESTED_TASKS.values() if _module is module for option in args}
+        assert nested <= given, f"{module.__name__}: {sorted(nested - given)} not in NESTED_TASKS"
+    assert len(NESTED_CASES) > 300
+
+
+@pytest.mark.parametrize("task", list(NESTED_TASKS))
+def test_each_nested_task_is_valid_as_it_stands(run_module, task):
+    """So that each case below fails because of the one place it breaks: the valid task gets as far as a request."""
+    module, args = NESTED_TASKS[task]
+    with pytest.raises(AssertionError, match="unexpected request #1"):
+        run_module(module, api_key=API_KEY, **args)
+
+
+@pytest.mark.parametrize("module, args, option, named, breaker", NESTED_CASES)
+def test_a_malformed_nested_value_fails_naming_the_option_and_the_place(run_module, server, module, args, option, named, breaker):
+    broken = {**args, option: breaker(args[option])}
+    code, result, out = run_module(module, api_key=API_KEY, **broken)
+    assert code == 1, result
+    assert option in result["msg"] and named in result["msg"], result["msg"]
+    assert "Traceback" not in out and "exception" not in result
+    assert server.sent == []
