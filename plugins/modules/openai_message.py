@@ -55,7 +55,7 @@ options:
     description:
       - Metadata of the message, at most 15 pairs of strings (the module keeps one for its key).
       - When set, the message's metadata becomes exactly this (and the key); when not set it is left as it is.
-      - C(ansible_idempotency_key) and C(ansible_created_by) are the collection's own keys: a task that sets either fails, naming it.
+      - C(ansible_idempotency_key) and C(ansible_created_by) are the collection's own keys; a task that sets either fails, naming it.
     type: dict
   idempotency_key:
     description:
@@ -79,6 +79,9 @@ attributes:
   diff_mode:
     support: full
     details: Shows the message's ID, role, text and metadata before and after.
+  idempotent:
+    support: full
+    details: The message is found again by its idempotency key, and its metadata is updated only when it differs.
 notes:
   - The API refuses to add a message to a thread while a run on it is active (queued, in progress, waiting for tool
     outputs, or cancelling); the task fails with the API's message. Metadata can be changed at any time.
