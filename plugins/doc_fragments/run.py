@@ -54,7 +54,7 @@ options:
     description:
       - Key-value pairs stored on the run. Keys at most 64 characters, values strings of at most 512 characters.
       - At most 15 pairs, because the module keeps one key, C(ansible_idempotency_key), for itself.
-      - C(ansible_idempotency_key) and C(ansible_created_by) are the collection's own keys: a task that sets either fails, naming it.
+      - C(ansible_idempotency_key) and C(ansible_created_by) are the collection's own keys; a task that sets either fails, naming it.
       - When an existing run is found (by O(run_id) or by its idempotency key) and its metadata lacks these pairs,
         the run's metadata is updated.
     type: dict
@@ -94,7 +94,7 @@ options:
     description:
       - The format of the answer, V(auto), V(text), V(json_object), or a dict with C(type) V(text),
         V(json_object) or V(json_schema) (with C(json_schema) holding at least C(name) and C(schema)).
-      - C(json_schema.schema) is required: the official schema marks only C(name) as required, but the hosted API
+      - C(json_schema.schema) is required. The official schema marks only C(name) as required, but the hosted API
         refused a C(json_schema) without C(schema), and so does the module, before any request.
       - A plain V(text) or V(json_object) is sent as C({"type":...}).
     type: raw

@@ -77,7 +77,7 @@ options:
       - Key-value pairs stored on the assistant, at most 16. Keys at most 64 characters, values strings of at most
         512 characters.
       - This is the whole set, so keys the assistant has and this option lacks are removed. V({}) removes them all.
-      - C(ansible_idempotency_key) and C(ansible_created_by) are the collection's own keys: a task that sets either fails, naming it.
+      - C(ansible_idempotency_key) and C(ansible_created_by) are the collection's own keys; a task that sets either fails, naming it.
     type: dict
   temperature:
     description:
@@ -91,7 +91,7 @@ options:
     description:
       - The format of the assistant's answers, V(auto), V(text), V(json_object), or a dict with C(type) V(text),
         V(json_object) or V(json_schema) (with C(json_schema) holding at least C(name) and C(schema)).
-      - C(json_schema.schema) is required: the official schema marks only C(name) as required, but the hosted API
+      - C(json_schema.schema) is required. The official schema marks only C(name) as required, but the hosted API
         refused a C(json_schema) without C(schema), and so does the module, before any request.
       - A plain V(text) or V(json_object) is sent as C({"type":...}).
     type: raw

@@ -66,7 +66,7 @@ options:
         512 characters.
       - This is the whole set, so with O(thread_id) keys the thread has and this option lacks are removed. V({})
         removes them all; leaving the option out leaves the metadata as it is.
-      - C(ansible_idempotency_key) and C(ansible_created_by) are the collection's own keys: a task that sets either fails, naming it.
+      - C(ansible_idempotency_key) and C(ansible_created_by) are the collection's own keys; a task that sets either fails, naming it.
     type: dict
   tool_resources:
     description:

@@ -54,7 +54,7 @@ options:
         description:
           - Key-value pairs stored on the thread, at most 15 (the module keeps C(ansible_created_by) for itself,
             which is how O(state=absent) knows it may delete the thread).
-          - C(ansible_idempotency_key) and C(ansible_created_by) are the collection's own keys: a task that sets either fails, naming it.
+          - C(ansible_idempotency_key) and C(ansible_created_by) are the collection's own keys; a task that sets either fails, naming it.
         type: dict
       tool_resources:
         description: Resources for the thread's tools, such as C({"file_search":{"vector_store_ids":[...]}}).

@@ -124,7 +124,8 @@ def test_openai_run_without_an_api_key_fails_before_any_request(run_module, serv
 
 
 BAD_THREAD_RUN_VALUES = [
-    ({"thread": {"messages": [{"role": "user", "content": "hi"}], "colour": "red"}}, "thread (a thread) accepts messages, tool_resources and metadata; unknown: thread.colour."),
+    ({"thread": {"messages": [{"role": "user", "content": "hi"}], "colour": "red"}},
+     "thread (a thread) accepts messages, tool_resources and metadata; unknown: thread.colour."),
     ({"thread": {"messages": [{"role": "robot", "content": "hi"}]}}, "thread.messages[0].role must be one of user, assistant"),
     ({"thread": {"messages": [{"role": "user", "content": "hi", "attachments": [{"tools": []}]}]}},
      "thread.messages[0].attachments[0] must be a dict with a file_id"),
