@@ -559,6 +559,11 @@ def _got(value: t.Any) -> str:
     return f"got {type(value).__name__} {value!r}"
 
 
+def _is_enum(kind: t.Any) -> bool:
+    """A plain tuple of strings is an enum; the NamedTuple kinds above are tuples too, but have _fields."""
+    return isinstance(kind, tuple) and not hasattr(kind, "_fields")
+
+
 def _describe(kind: t.Any) -> str:
     if isinstance(kind, str):
         if kind == NON_EMPTY:
@@ -567,7 +572,7 @@ def _describe(kind: t.Any) -> str:
             return "a dict of strings"
         shape = SHAPES[kind]
         return f"a dict ({shape.title}) with {_names(shape.fields)}"
-    if type(kind) is tuple:  # an enum (the kinds above are NamedTuples, so tuples too)
+    if _is_enum(kind):
         return f"one of {', '.join(kind)}"
     if isinstance(kind, ListOf):
         if kind.item == NON_EMPTY:
@@ -591,7 +596,7 @@ def _fits(value: t.Any, kind: t.Any) -> bool:
         return isinstance(value, str) and bool(value)
     if isinstance(kind, str) or kind is dict or isinstance(kind, ByType):
         return isinstance(value, dict)
-    if type(kind) is tuple:  # an enum (the kinds above are NamedTuples, so tuples too)
+    if _is_enum(kind):
         return isinstance(value, str) and value in kind
     if isinstance(kind, ListOf):
         return isinstance(value, list) and kind.least <= len(value)
