@@ -64,7 +64,7 @@ options:
       - A CA bundle (PEM file) to verify the server's certificate with, for a server behind a private CA.
       - Without it, the E(REQUESTS_CA_BUNDLE) environment variable or the system's bundle is used.
       - A file that does not exist or holds no PEM certificate fails the task, naming O(ca_path) (or the variable),
-        before any request. Not checked when O(validate_certs=false).
+        before any request. Not checked when O(validate_certs=false) or for an C(http://) O(api_base), where no bundle is loaded.
     type: path
   api_version:
     description:

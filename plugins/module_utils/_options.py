@@ -86,8 +86,8 @@ def check_connection(params: t.Mapping[str, t.Any]) -> None:
 def check_ca_bundle(params: t.Mapping[str, t.Any]) -> None:
     """The CA bundle requests would load: ca_path, else REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE (as requests reads them).
     Checked here, since requests raises a bare OSError for a missing one, naming neither the option nor the file."""
-    if params.get("validate_certs") is False:
-        return
+    if params.get("validate_certs") is False or urlsplit(params.get("api_base") or "").scheme != "https":
+        return  # requests loads no bundle for http://
     option, path = "ca_path", params.get("ca_path")
     if not path:
         option, path = next(((name, os.environ[name]) for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE") if os.environ.get(name)), ("", ""))

@@ -233,6 +233,13 @@ def test_a_ca_path_is_not_checked_when_certificates_are_not_verified(tmp_path):
     check_connection(params(ca_path=str(tmp_path / "nonexistent.pem"), validate_certs=False))
 
 
+def test_a_ca_bundle_is_not_checked_for_plain_http(tmp_path, monkeypatch):
+    """requests loads no bundle for http://, so a stale REQUESTS_CA_BUNDLE must not break the local server."""
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "missing.pem"))
+    check_connection(params(api_base="http://127.0.0.1:8000/v1"))
+    check_connection(params(api_base="http://127.0.0.1:8000/v1", ca_path=str(tmp_path / "nonexistent.pem")))
+
+
 def test_a_ca_path_directory_and_a_real_bundle_pass(tmp_path):
     import certifi  # pylint: disable=import-outside-toplevel  # requests' own bundle, always there with requests
 
