@@ -364,9 +364,6 @@ def normalize_messages(messages: t.Any, warn: t.Callable[[str], None], option: s
         where = f"{option}[{index}]"
         if not isinstance(message, dict):
             raise OptionError(f"{where} must be a dict with role and content.")
-        unknown = sorted(set(message) - set(SHAPES["message"].fields), key=str)
-        if unknown:
-            raise OptionError(f"{where} (a message) accepts {_names(SHAPES['message'].fields)}; unknown: {', '.join(f'{where}.{key}' for key in unknown)}.")
         result.append(normalize_message(message, warn, f"{where}."))
     return result
 
