@@ -13,7 +13,8 @@ options:
     description:
       - The API key (or token) sent in the C(Authorization) header as a bearer token, or in the C(api-key) header
         with O(auth_type=api-key).
-      - If not set, the value of the E(OPENAI_API_KEY) environment variable is used.
+      - If not set, or set to an empty string (what C(lookup('ansible.builtin.env', ...)) of an unset variable gives
+        in C(module_defaults)), the value of the E(OPENAI_API_KEY) environment variable is used.
       - It is never shown in results, messages or verbose output.
     type: str
   api_base:
@@ -31,12 +32,12 @@ options:
   organization:
     description:
       - The organization sent as C(OpenAI-Organization).
-      - If not set, the value of the E(OPENAI_ORG_ID) environment variable is used.
+      - If not set or empty, the value of the E(OPENAI_ORG_ID) environment variable is used.
     type: str
   project:
     description:
       - The project sent as C(OpenAI-Project).
-      - If not set, the value of the E(OPENAI_PROJECT_ID) environment variable is used.
+      - If not set or empty, the value of the E(OPENAI_PROJECT_ID) environment variable is used.
     type: str
   request_timeout:
     description:
@@ -62,13 +63,15 @@ options:
     description:
       - A CA bundle (PEM file) to verify the server's certificate with, for a server behind a private CA.
       - Without it, the E(REQUESTS_CA_BUNDLE) environment variable or the system's bundle is used.
+      - A file that does not exist or holds no PEM certificate fails the task, naming O(ca_path) (or the variable),
+        before any request. Not checked when O(validate_certs=false) or for an C(http://) O(api_base), where no bundle is loaded.
     type: path
   api_version:
     description:
       - Sent as the C(api-version) query parameter of every request, which Azure AI Foundry Agent Service
         requires, for example V(2025-05-01) (GA) or V(2025-05-15-preview).
-      - If not set, the value of the E(OPENAI_API_VERSION) environment variable is used; if neither is set (an empty
-        value counts as not set), no C(api-version) is sent, as OpenAI's own protocol has none.
+      - If not set or empty, the value of the E(OPENAI_API_VERSION) environment variable is used; if neither is set
+        (an empty value counts as not set), no C(api-version) is sent, as OpenAI's own protocol has none.
     type: str
   auth_type:
     description:
@@ -86,7 +89,7 @@ options:
     description:
       - A Microsoft Entra ID access token, sent as the bearer token when O(auth_type=bearer); it wins over O(api_key).
       - Get one with C(az account get-access-token --resource https://ai.azure.com), for example.
-      - If not set, the value of the E(AZURE_OPENAI_AD_TOKEN) environment variable is used.
+      - If not set or empty, the value of the E(AZURE_OPENAI_AD_TOKEN) environment variable is used.
       - It is never shown in results, messages or verbose output.
     type: str
   send_beta_header:

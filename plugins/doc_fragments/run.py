@@ -41,14 +41,20 @@ options:
       - Tools the assistant can use for this run, overriding the assistant's tools. At most 20.
       - Each item is a dict with C(type) (V(code_interpreter), V(file_search) or V(function)) and, for a function,
         C(function) with C(name) (matching C(^[a-zA-Z0-9_-]{1,64}$)), C(description), C(parameters) (a JSON Schema
-        object as a dict or as a JSON string) and C(strict).
+        object as a dict or as a JSON string) and C(strict) (a boolean); a V(file_search) tool may carry C(file_search)
+        with C(max_num_results) and C(ranking_options).
       - The API v1 type V(retrieval) is sent as V(file_search), its v2 name, with a deprecation warning.
+      - Every key is checked against the API's request schema before any request, as are those of the other nested
+        options (O(tool_choice), O(response_format), O(truncation_strategy), messages and their content parts and
+        attachments); an unknown key or a value of the wrong type fails naming its path, such as
+        C(tools[0].function.strict).
     type: list
     elements: dict
   metadata:
     description:
       - Key-value pairs stored on the run. Keys at most 64 characters, values strings of at most 512 characters.
       - At most 15 pairs, because the module keeps one key, C(ansible_idempotency_key), for itself.
+      - C(ansible_idempotency_key) and C(ansible_created_by) are the collection's own keys; a task that sets either fails, naming it.
       - When an existing run is found (by O(run_id) or by its idempotency key) and its metadata lacks these pairs,
         the run's metadata is updated.
     type: dict
@@ -88,6 +94,8 @@ options:
     description:
       - The format of the answer, V(auto), V(text), V(json_object), or a dict with C(type) V(text),
         V(json_object) or V(json_schema) (with C(json_schema) holding at least C(name) and C(schema)).
+      - C(json_schema.schema) is required. The official schema marks only C(name) as required, but the hosted API
+        refused a C(json_schema) without C(schema), and so does the module, before any request.
       - A plain V(text) or V(json_object) is sent as C({"type":...}).
     type: raw
   stream:

@@ -24,6 +24,7 @@ from ._options import (
     check_metadata,
     check_run_options,
     connection_argument_spec,
+    unset_empty_options,
 )
 from ._run_engine import RunEngine
 
@@ -73,6 +74,7 @@ class AssistantsModule:
 
     def validate(self) -> None:
         """Checks beyond the argument spec; subclasses extend it. Raises OptionError."""
+        self.module.no_log_values.update(unset_empty_options(self.params))
         check_connection(self.params)
         check_ids(self.params, self.id_options)
 

@@ -60,6 +60,8 @@ options:
         C(function) with C(name) (matching C(^[a-zA-Z0-9_-]{1,64}$)), C(description), C(parameters) (a JSON Schema
         object as a dict or as a JSON string) and C(strict).
       - The API v1 type V(retrieval) is sent as V(file_search), its v2 name, with a deprecation warning.
+      - Every key is checked against the API's request schema before any request; an unknown key or a value of the
+        wrong type fails naming its path, such as C(tools[0].function.strict).
       - V([]) removes every tool.
     type: list
     elements: dict
@@ -75,6 +77,7 @@ options:
       - Key-value pairs stored on the assistant, at most 16. Keys at most 64 characters, values strings of at most
         512 characters.
       - This is the whole set, so keys the assistant has and this option lacks are removed. V({}) removes them all.
+      - C(ansible_idempotency_key) and C(ansible_created_by) are the collection's own keys; a task that sets either fails, naming it.
     type: dict
   temperature:
     description:
@@ -88,6 +91,8 @@ options:
     description:
       - The format of the assistant's answers, V(auto), V(text), V(json_object), or a dict with C(type) V(text),
         V(json_object) or V(json_schema) (with C(json_schema) holding at least C(name) and C(schema)).
+      - C(json_schema.schema) is required. The official schema marks only C(name) as required, but the hosted API
+        refused a C(json_schema) without C(schema), and so does the module, before any request.
       - A plain V(text) or V(json_object) is sent as C({"type":...}).
     type: raw
   reasoning_effort:

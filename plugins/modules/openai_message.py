@@ -55,6 +55,7 @@ options:
     description:
       - Metadata of the message, at most 15 pairs of strings (the module keeps one for its key).
       - When set, the message's metadata becomes exactly this (and the key); when not set it is left as it is.
+      - C(ansible_idempotency_key) and C(ansible_created_by) are the collection's own keys; a task that sets either fails, naming it.
     type: dict
   idempotency_key:
     description:

@@ -58,7 +58,7 @@ options:
         type: list
         elements: dict
       metadata:
-        description: Key-value pairs stored on the message.
+        description: Key-value pairs stored on the message; not C(ansible_idempotency_key) or C(ansible_created_by).
         type: dict
   metadata:
     description:
@@ -66,6 +66,7 @@ options:
         512 characters.
       - This is the whole set, so with O(thread_id) keys the thread has and this option lacks are removed. V({})
         removes them all; leaving the option out leaves the metadata as it is.
+      - C(ansible_idempotency_key) and C(ansible_created_by) are the collection's own keys; a task that sets either fails, naming it.
     type: dict
   tool_resources:
     description:

@@ -48,12 +48,13 @@ options:
             type: list
             elements: dict
           metadata:
-            description: Key-value pairs stored on the message.
+            description: Key-value pairs stored on the message; not C(ansible_idempotency_key) or C(ansible_created_by).
             type: dict
       metadata:
         description:
           - Key-value pairs stored on the thread, at most 15 (the module keeps C(ansible_created_by) for itself,
             which is how O(state=absent) knows it may delete the thread).
+          - C(ansible_idempotency_key) and C(ansible_created_by) are the collection's own keys; a task that sets either fails, naming it.
         type: dict
       tool_resources:
         description: Resources for the thread's tools, such as C({"file_search":{"vector_store_ids":[...]}}).
@@ -72,6 +73,8 @@ options:
   tool_resources:
     description:
       - Resources for the assistant's tools on the new thread. Only when a thread is created.
+      - A dict with C(code_interpreter) (C(file_ids), at most 20) and C(file_search) (C(vector_store_ids), at most 1);
+        the API takes no C(vector_stores) here (O(thread.tool_resources) does).
     type: dict
 extends_documentation_fragment:
   - llmops.assistants.connection
@@ -216,6 +219,8 @@ from ansible_collections.llmops.assistants.plugins.module_utils._module import R
 from ansible_collections.llmops.assistants.plugins.module_utils._options import (
     RUN_MUTUALLY_EXCLUSIVE,
     check_metadata,
+    check_shape,
+    check_tool_resources,
     normalize_messages,
     run_argument_spec,
 )
@@ -265,19 +270,19 @@ class OpenAIThreadRun(RunModule):
 
     def thread_payload(self) -> dict[str, t.Any]:
         thread = dict(self.params.get("thread") or {})
-        unknown = sorted(set(thread) - {"messages", "metadata", "tool_resources"})
-        if unknown:
-            raise OptionError(f"thread accepts messages, metadata and tool_resources; unknown: {', '.join(unknown)}.")
         check_metadata(thread.get("metadata"), "thread.metadata", reserved=1)
-        messages = normalize_messages(thread.get("messages"), self.module.warn, "thread.messages")
-        if messages is not None:
-            thread["messages"] = messages
+        messages = thread.get("messages")
+        if isinstance(messages, list):
+            thread["messages"] = normalize_messages(messages, self.module.warn, "thread.messages")
+        check_shape(thread, "thread", "thread")
+        check_tool_resources(thread.get("tool_resources"), "thread.tool_resources")
         thread["metadata"] = dict(thread.get("metadata") or {}, **{THREAD_OWNER_METADATA_KEY: THREAD_OWNER})
         return thread
 
     def thread_run_payload(self) -> dict[str, t.Any]:
         """The request body for a new thread and its run; built (and so checked) once."""
         if self._thread_run_payload is None:
+            check_tool_resources(self.params.get("tool_resources"), shape="run.tool_resources")
             payload = self.engine.build_payload(RUN_FIELDS + ("tool_resources",))
             payload["thread"] = self.thread_payload()
             self._thread_run_payload = payload

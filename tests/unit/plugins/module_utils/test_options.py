@@ -208,3 +208,49 @@ def test_check_id_accepts_ids_and_unset_options():
 def test_check_ids_names_the_failing_option():
     with pytest.raises(OptionError, match=r"^run_id must be an id"):
         check_ids({"thread_id": "thread_1", "run_id": "run 1"}, ("thread_id", "run_id"))
+
+
+# --------------------------------------------------------------------------------------------
+# ca_path (issue #12 item 4): a bundle that cannot be read fails naming ca_path, before any request
+# --------------------------------------------------------------------------------------------
+
+def test_a_missing_ca_path_names_the_option(tmp_path):
+    missing = str(tmp_path / "nonexistent" / "ca.pem")
+    with pytest.raises(OptionError) as caught:
+        check_connection(params(ca_path=missing))
+    assert str(caught.value).startswith(f"ca_path {missing!r} does not exist")
+
+
+def test_a_ca_path_that_is_not_a_pem_bundle_names_the_option(tmp_path):
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("not a certificate\n", encoding="utf-8")
+    with pytest.raises(OptionError) as caught:
+        check_connection(params(ca_path=str(bundle)))
+    assert str(caught.value).startswith(f"ca_path {str(bundle)!r} is not a CA bundle")
+
+
+def test_a_ca_path_is_not_checked_when_certificates_are_not_verified(tmp_path):
+    check_connection(params(ca_path=str(tmp_path / "nonexistent.pem"), validate_certs=False))
+
+
+def test_a_ca_bundle_is_not_checked_for_plain_http(tmp_path, monkeypatch):
+    """requests loads no bundle for http://, so a stale REQUESTS_CA_BUNDLE must not break the local server."""
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "missing.pem"))
+    check_connection(params(api_base="http://127.0.0.1:8000/v1"))
+    check_connection(params(api_base="http://127.0.0.1:8000/v1", ca_path=str(tmp_path / "nonexistent.pem")))
+
+
+def test_a_ca_path_directory_and_a_real_bundle_pass(tmp_path):
+    import certifi  # pylint: disable=import-outside-toplevel  # requests' own bundle, always there with requests
+
+    check_connection(params(ca_path=certifi.where()))
+    check_connection(params(ca_path=str(tmp_path)))
+
+
+def test_a_missing_requests_ca_bundle_names_the_variable(tmp_path, monkeypatch):
+    missing = str(tmp_path / "missing.pem")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", missing)
+    with pytest.raises(OptionError) as caught:
+        check_connection(params())
+    assert str(caught.value).startswith(f"REQUESTS_CA_BUNDLE {missing!r} does not exist")
+    assert "ca_path" in str(caught.value)

@@ -70,7 +70,7 @@ BAD_RUN_VALUES = [
     ({"tool_choice": "sometimes"}, "tool_choice must be one of none, auto, required"),
     ({"tool_choice": {"type": "function", "function": {"name": "bad name"}}}, "tool_choice.function.name must match"),
     ({"response_format": "yaml"}, "response_format must be auto, one of text, json_object, json_schema"),
-    ({"response_format": {"type": "json_schema"}}, "response_format of type json_schema needs json_schema"),
+    ({"response_format": {"type": "json_schema"}}, "response_format.json_schema is required for a json_schema response format"),
     ({"reasoning_effort": "extreme"}, "reasoning_effort"),
     ({"stream_for_tool": True}, "stream_for_tool: only false is allowed"),
     ({"wait_timeout": -1}, "wait_timeout must be between 0 and 86400"),
@@ -124,7 +124,8 @@ def test_openai_run_without_an_api_key_fails_before_any_request(run_module, serv
 
 
 BAD_THREAD_RUN_VALUES = [
-    ({"thread": {"messages": [{"role": "user", "content": "hi"}], "colour": "red"}}, "thread accepts messages, metadata and tool_resources"),
+    ({"thread": {"messages": [{"role": "user", "content": "hi"}], "colour": "red"}},
+     "thread (a thread) accepts messages, tool_resources and metadata; unknown: thread.colour."),
     ({"thread": {"messages": [{"role": "robot", "content": "hi"}]}}, "thread.messages[0].role must be one of user, assistant"),
     ({"thread": {"messages": [{"role": "user", "content": "hi", "attachments": [{"tools": []}]}]}},
      "thread.messages[0].attachments[0] must be a dict with a file_id"),

@@ -38,7 +38,7 @@ def thread(ident: str = "thread_1", **fields):
         ({"messages": [{"role": "user", "content": ""}]}, "messages[0].content must be a non-empty string"),
         ({"messages": [{"role": "user", "content": "hi", "metadata": {"n": 1}}]}, "messages[0].metadata.n must be a string"),
         ({"tool_resources": {"code_interpreter": {"file_ids": "file_1"}}},
-         "tool_resources.code_interpreter.file_ids must be a list of IDs (strings)."),
+         "tool_resources.code_interpreter.file_ids must be a list of IDs (strings); got str 'file_1'."),
         ({"tool_resources": {"file_search": {"vector_store_ids": ["vs_1"], "vector_stores": [{}]}}},
          "tool_resources.file_search takes vector_store_ids or vector_stores, not both."),
         ({"thread_id": "thread 1"}, "thread_id must be an id made of letters, digits"),
