@@ -20,7 +20,7 @@ import typing as t
 from urllib.parse import quote, urlsplit
 
 from ._auth import credential
-from ._errors import ApiError
+from ._errors import ApiError, NoApiAtBase
 from ._version import USER_AGENT
 
 REQUESTS_IMPORT_ERROR: str | None
@@ -139,9 +139,14 @@ def _never_sent(exc: Exception) -> bool:
     return any(marker in text for marker in ("NewConnectionError", "NameResolutionError", "ConnectTimeoutError"))
 
 
+def _is_no_route(message: str) -> bool:
+    """Whether a 404's message is the one a server gives for a path it has no route for (not a missing object)."""
+    return bool(_NO_ROUTE.match(message.strip())) or message == HTML_PAGE_MESSAGE
+
+
 def _missing_capability(path: str, status: int, message: str) -> str | None:
     """What a 404/405 on an optional endpoint says the server lacks; None for any other failure."""
-    if status == 405 or (status == 404 and (_NO_ROUTE.match(message.strip()) or message == HTML_PAGE_MESSAGE)):
+    if status == 405 or (status == 404 and _is_no_route(message)):
         return OPTIONAL_ENDPOINTS.get(path.rsplit("/", 1)[-1])
     return None
 
@@ -452,6 +457,9 @@ class Client:
         capability = _missing_capability(path, status, message)
         if capability:
             message = f"the server does not support {capability} (it answered: {message})"
+        elif status == 404 and _is_no_route(message):
+            error = ApiError(message, method=method, path=path, status=status, error_type=fields.get("type"), code=fields.get("code"))
+            raise NoApiAtBase(self._no_api_message(error), error)
         if status == 404 and self._is_openai():
             message = f"{message}. {RETIRED_NOTE}"
         should_retry = _header(response.headers, "x-should-retry")
@@ -466,6 +474,17 @@ class Client:
             still_pending=status in STILL_PENDING_STATUSES,
             retry_after=retry_after_seconds(response.headers),
         )
+
+    def _no_api_message(self, error: ApiError) -> str:
+        """What a 404 for the route (not for an object) says: api_base is not where the Assistants API is."""
+        said = f"{error.method} {error.path} answered HTTP 404: {error.message}"
+        if self._is_openai():
+            hint = RETIRED_NOTE
+        elif urlsplit(self.api_base).path.rstrip("/").endswith("/v1"):
+            hint = "Check that api_base is the address of an Assistants-compatible server (on most, a path that ends in /v1)."
+        else:
+            hint = f"The Assistants API is under /v1 on most servers: try api_base {self.api_base}/v1."
+        return f"api_base {self.api_base} has no Assistants API at that path ({said}). {hint}"
 
     def pages(
         self,

@@ -5,7 +5,7 @@
 
 Private to llmops.assistants: not a public API, it may change in any release.
 A module declares its options and implements run(); execute() checks the options, makes the client on first
-use, and turns OptionError, ApiError and TaskFailed (from _errors) into the task's failure.
+use, and turns OptionError, ApiError, TaskFailed and NoApiAtBase (from _errors) into the task's failure.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ._auth import azure_token_provider
 from ._client import REQUESTS_IMPORT_ERROR, Client
-from ._errors import ApiError, OptionError, TaskFailed
+from ._errors import ApiError, NoApiAtBase, OptionError, TaskFailed
 from ._options import check_connection, check_ids, check_metadata, check_run_options, connection_argument_spec
 from ._run_engine import RunEngine
 
@@ -86,6 +86,8 @@ class AssistantsModule:
             module.fail_json(msg=instance.scrub(exc.message), **exc.result)
         except ApiError as exc:
             module.fail_json(msg=instance.scrub(str(exc)), api_error=exc.to_dict())
+        except NoApiAtBase as exc:
+            module.fail_json(msg=instance.scrub(exc.message), api_error=exc.error.to_dict())
         if not module._diff:
             result.pop("diff", None)
         module.exit_json(**result)
