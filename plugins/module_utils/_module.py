@@ -114,8 +114,6 @@ class RunModule(AssistantsModule):
         check_metadata(params.get("metadata"), reserved=1)
         if params["state"] == "present" and not params.get("run_id") and not params.get("assistant_id"):
             raise OptionError("assistant_id is required to create a run (or give run_id to manage an existing run).")
-        if params["state"] == "absent" and params.get("tool_outputs"):
-            raise OptionError("tool_outputs cannot be used with state=absent.")
         if params["state"] == "absent" and self.run_id_needed_for_absent():
             self.check_run_identity()
         if not params.get("run_id"):

@@ -24,7 +24,8 @@ options:
     description:
       - V(present) creates a thread (without O(thread_id)) or updates the thread O(thread_id).
       - V(absent) deletes the thread O(thread_id), with its messages and runs; a thread that does not exist is
-        reported unchanged.
+        reported unchanged. The options that only create or update a thread (O(messages), O(metadata),
+        O(tool_resources)) are then ignored.
     type: str
     choices: [present, absent]
     default: present
@@ -38,6 +39,8 @@ options:
       - The messages to start a new thread with, oldest first.
       - Sent only when the thread is created. With O(thread_id) they are neither compared nor sent, so a task can
         keep its messages and be pointed at the thread it created earlier.
+      - Ignored (neither checked nor sent) with O(state=absent), like O(metadata) and O(tool_resources), so a task
+        can be flipped to O(state=absent) without removing them.
     type: list
     elements: dict
     suboptions:
@@ -192,7 +195,7 @@ api_error:
 import typing as t
 
 from ansible_collections.llmops.assistants.plugins.module_utils._desired_state import DesiredState
-from ansible_collections.llmops.assistants.plugins.module_utils._errors import OptionError, TaskFailed
+from ansible_collections.llmops.assistants.plugins.module_utils._errors import TaskFailed
 from ansible_collections.llmops.assistants.plugins.module_utils._module import AssistantsModule
 from ansible_collections.llmops.assistants.plugins.module_utils._options import (
     check_metadata,
@@ -229,10 +232,10 @@ class OpenAIThread(AssistantsModule):
     def validate(self) -> None:
         super().validate()
         params = self.params
+        self.desired = {}
         if params["state"] == "absent":
-            given = [option for option in ("messages", "metadata", "tool_resources") if params.get(option) is not None]
-            if given:
-                raise OptionError(f"{', '.join(given)} cannot be used with state=absent, which deletes the thread.")
+            # Ignored, not refused: a task whose state is flipped to absent keeps its other options.
+            return
         check_metadata(params.get("metadata"))
         check_tool_resources(params.get("tool_resources"))
         messages = params.get("messages")

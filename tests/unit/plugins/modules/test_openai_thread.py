@@ -30,8 +30,6 @@ def thread(ident: str = "thread_1", **fields):
     ("options", "message"),
     [
         ({"state": "absent"}, "state is absent but all of the following are missing: thread_id"),
-        ({"thread_id": "thread_1", "state": "absent", "metadata": {"a": "b"}},
-         "metadata cannot be used with state=absent, which deletes the thread."),
         ({"metadata": {"count": 3}}, "metadata.count must be a string (quote it in YAML); got int 3."),
         ({"metadata": {f"k{n}": "v" for n in range(17)}}, "metadata may hold at most 16 pairs; got 17."),
         ({"messages": [{"role": "system", "content": "hi"}]}, "value of role must be one of: user, assistant, got: system"),
@@ -131,6 +129,14 @@ def test_absent_deletes_the_thread(run_module, server):
     server.add((200, thread()), (200, {"id": "thread_1", "object": "thread.deleted", "deleted": True}))
     result = run_module(Thread, thread_id="thread_1", state="absent").result
     assert result["changed"] is True
+    assert requests_made(server) == [("GET", "/threads/thread_1"), ("DELETE", "/threads/thread_1")]
+
+
+def test_flipped_to_absent_a_task_keeps_its_creation_options_and_deletes_the_thread(run_module, server):
+    server.add((200, thread()), (200, {"id": "thread_1", "object": "thread.deleted", "deleted": True}))
+    result = run_module(Thread, thread_id="thread_1", state="absent", messages=[{"role": "user", "content": "hi"}],
+                        metadata={"purpose": "demo"}, tool_resources={"code_interpreter": {"file_ids": []}}).result
+    assert result["changed"] is True, result
     assert requests_made(server) == [("GET", "/threads/thread_1"), ("DELETE", "/threads/thread_1")]
 
 
