@@ -89,6 +89,12 @@ def path_of(*segments: str) -> str:
     return "/" + "/".join(parts)
 
 
+def url_userinfo(url: str | None) -> str | None:
+    """The user info of a URL (user:password in http://user:password@host), a credential to keep out of any output."""
+    netloc = urlsplit(url or "").netloc
+    return netloc.rpartition("@")[0] or None
+
+
 def is_valid_id(value: str) -> bool:
     """Ids are opaque, but never contain characters that would change a URL path or query."""
     return bool(_ID_SEGMENT.fullmatch(value))
@@ -253,7 +259,9 @@ class Client:
         self.api_version = api_version or None
         api_key = api_key.strip() if api_key else api_key
         azure_ad_token = azure_ad_token.strip() if azure_ad_token else azure_ad_token
-        self._secrets = {secret for secret in (api_key, azure_ad_token) if secret}
+        self._secrets = {secret for secret in (api_key, azure_ad_token, url_userinfo(self.api_base)) if secret}
+        # What messages show of api_base: without its user info.
+        self.shown_base = self.scrub(self.api_base)
         self._sleep = sleep
         self._clock = clock
         self._on_retry = on_retry
@@ -406,7 +414,7 @@ class Client:
             )
         except requests.exceptions.SSLError as exc:
             return ApiError(
-                f"TLS verification failed for {self.api_base}: {self.scrub(str(exc))}. Set validate_certs to false "
+                f"TLS verification failed for {self.shown_base}: {self.scrub(str(exc))}. Set validate_certs to false "
                 "or give a CA bundle with ca_path (or REQUESTS_CA_BUNDLE)",
                 method=method, path=path,
             )
@@ -423,7 +431,7 @@ class Client:
             else:
                 kind = "answer broke off"
             return ApiError(
-                f"request {kind} talking to {self.api_base}: {self.scrub(str(exc))}",
+                f"request {kind} talking to {self.shown_base}: {self.scrub(str(exc))}",
                 method=method, path=path, transient=True, maybe_applied=not never_sent,
                 still_pending=isinstance(exc, requests.exceptions.ReadTimeout),
             )
@@ -483,8 +491,8 @@ class Client:
         elif urlsplit(self.api_base).path.rstrip("/").endswith("/v1"):
             hint = "Check that api_base is the address of an Assistants-compatible server (on most, a path that ends in /v1)."
         else:
-            hint = f"The Assistants API is under /v1 on most servers: try api_base {self.api_base}/v1."
-        return f"api_base {self.api_base} has no Assistants API at that path ({said}). {hint}"
+            hint = f"The Assistants API is under /v1 on most servers: try api_base {self.shown_base}/v1."
+        return f"api_base {self.shown_base} has no Assistants API at that path ({said}). {hint}"
 
     def pages(
         self,

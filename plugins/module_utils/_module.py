@@ -15,7 +15,7 @@ import typing as t
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ._auth import azure_token_provider
-from ._client import REQUESTS_IMPORT_ERROR, Client
+from ._client import REQUESTS_IMPORT_ERROR, Client, url_userinfo
 from ._errors import ApiError, NoApiAtBase, OptionError, TaskFailed
 from ._options import check_connection, check_ids, check_metadata, check_run_options, connection_argument_spec
 from ._run_engine import RunEngine
@@ -27,7 +27,7 @@ class AssistantsModule:
     argument_spec: dict[str, dict[str, t.Any]] = {}
     module_kwargs: dict[str, t.Any] = {}
     # Options that hold ids; they are checked before any request because they end up in URL paths.
-    id_options: tuple[str, ...] = ()
+    id_options: tuple[str | tuple[str, str], ...] = ()
 
     def __init__(self, module: AnsibleModule | None = None) -> None:
         self.module = module or AnsibleModule(
@@ -37,6 +37,10 @@ class AssistantsModule:
         )
         self.params: dict[str, t.Any] = self.module.params
         self._client: Client | None = None
+        userinfo = url_userinfo(self.params.get("api_base"))
+        if userinfo:
+            # A password in api_base (http://user:secret@host) is masked in every message, warning and result.
+            self.module.no_log_values.add(userinfo)
 
     @property
     def client(self) -> Client:
