@@ -55,6 +55,9 @@ OPTIONAL_ENDPOINTS = {"cancel": "cancelling runs", "steps": "listing run steps",
 # 404 ("No run found with id ...", "run_1 not found") is about the object, not the endpoint.
 _NO_ROUTE = re.compile(r"^(?:not found|404 page not found|invalid url \(.*\)|cannot (?:get|post|delete) \S+|http 404)\.?$", re.IGNORECASE)
 HTML_PAGE_MESSAGE = "the server answered with an HTML page instead of JSON (a proxy or gateway error?)"
+# What OpenSSL says when the other end answers a TLS handshake in plain text: the server does not speak TLS there.
+_NOT_TLS = re.compile(r"wrong[ _]version[ _]number|record[ _]layer[ _]failure|packet[ _]length[ _]too[ _]long|unknown[ _]protocol",
+                      re.IGNORECASE)
 
 
 if requests is not None:
@@ -413,6 +416,13 @@ class Client:
                 allow_redirects=False, stream=stream, headers={"Accept": "text/event-stream"} if stream else None,
             )
         except requests.exceptions.SSLError as exc:
+            if _NOT_TLS.search(str(exc)):
+                return ApiError(
+                    f"the server at {self.shown_base} does not speak TLS there: it answered the https:// handshake in "
+                    f"plain HTTP ({self.scrub(str(exc))}). Use http:// in api_base for a plain-HTTP server, or the "
+                    "address where it serves HTTPS",
+                    method=method, path=path,
+                )
             return ApiError(
                 f"TLS verification failed for {self.shown_base}: {self.scrub(str(exc))}. Set validate_certs to false "
                 "or give a CA bundle with ca_path (or REQUESTS_CA_BUNDLE)",
