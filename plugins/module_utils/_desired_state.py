@@ -79,12 +79,31 @@ class DesiredState:
     of the object before and after). In check mode nothing is sent and the result says what would change.
     """
 
-    def __init__(self, client: Client, *, kind: str, fields: t.Sequence[str], check_mode: bool) -> None:
+    def __init__(
+        self, client: Client, *, kind: str, fields: t.Sequence[str], check_mode: bool, warn: t.Callable[[str], None] | None = None
+    ) -> None:
         self.client = client
         self.kind = kind
         self.collection = f"{kind}s"
         self.fields = fields
         self.check_mode = check_mode
+        self.warn = warn or (lambda _message: None)
+
+    def check_kept(self, answer: t.Mapping[str, t.Any], asked: t.Mapping[str, t.Any]) -> None:
+        """Warn about each field the server's answer to a create or update does not hold as it was asked.
+
+        A server that drops a field (or answers it under another name) would otherwise make the task claim success.
+        """
+        for field, value in asked.items():
+            if field not in self.fields:
+                continue
+            if field not in answer:
+                detail = f"its answer has no {field}"
+            elif not covers(answer[field], value, field in EXACT_KEYS):
+                detail = f"it answered {answer[field]!r}, not {value!r}"
+            else:
+                continue
+            self.warn(f"The server did not keep the {field} it was asked to set on {self.kind} {answer.get('id')}: {detail}.")
 
     def snapshot(self, obj: t.Mapping[str, t.Any] | None) -> dict[str, t.Any]:
         """What diff mode shows of the object."""
@@ -104,6 +123,10 @@ class DesiredState:
         if self.check_mode:
             return self.result(True, None, None, diff)
         obj = self.client.create(self.collection, body=payload, find_existing=find_existing).data
+        asked = dict(payload)
+        if "tool_resources" in asked:
+            asked["tool_resources"] = comparable_tool_resources(asked["tool_resources"])
+        self.check_kept(obj, asked)
         return self.result(True, obj, obj["id"], diff)
 
     def update(self, current: dict[str, t.Any], desired: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
@@ -112,11 +135,18 @@ class DesiredState:
         if "tool_resources" in desired:
             desired["tool_resources"] = comparable_tool_resources(desired["tool_resources"])
         changes = changed_fields(current, desired)
+        for field in desired:
+            if field not in current:
+                self.warn(
+                    f"The server's {self.kind} {current['id']} has no {field}, so the {field} this task sets can be neither "
+                    "compared nor kept there; it was not sent."
+                )
         before = self.snapshot(current)
         diff = {"before": before, "after": dict(before, **changes)}
         if changes and not self.check_mode:
             current = self.client.post(self.collection, current["id"], body=changes).data
             diff["after"] = self.snapshot(current)
+            self.check_kept(current, changes)
         return self.result(bool(changes), current, current["id"], diff)
 
     def delete(self, current: dict[str, t.Any] | None, object_id: str | None = None) -> dict[str, t.Any]:

@@ -111,6 +111,8 @@ attributes:
     support: full
     details: The assistant is found by O(assistant_id) or O(name), and only settings that differ are sent.
 notes:
+  - After a create or an update the module compares the server's answer with what it asked for: a field the server
+    did not keep (or does not return at all, so that it cannot be compared) is a warning that names it, never silence.
   - Settings the server fills in by itself (such as a function tool's C(strict), or C(file_search) ranking options)
     do not count as differences; O(metadata) and a function's C(parameters) are compared exactly.
   - When the answer to a create is lost (a timeout or a dropped connection after the server made the assistant),
@@ -329,7 +331,7 @@ class OpenAIAssistant(AssistantsModule):
         self.desired = {field: values[field] for field in FIELDS if values.get(field) is not None}
 
     def run(self) -> dict[str, t.Any]:
-        state = DesiredState(self.client, kind="assistant", fields=FIELDS, check_mode=self.module.check_mode)
+        state = DesiredState(self.client, kind="assistant", fields=FIELDS, check_mode=self.module.check_mode, warn=self.module.warn)
         assistant_id = self.params.get("assistant_id")
         current = state.find(assistant_id) if assistant_id else self.find_by_name()
         if self.params["state"] == "absent":

@@ -284,3 +284,20 @@ def test_a_lost_create_that_was_not_applied_is_sent_again(run_module, server):
     result = run_module(Assistant, name="Helper", model="gpt-4o").result
     assert result["assistant_id"] == "asst_made"
     assert requests_made(server) == [("GET", "/assistants"), ("POST", "/assistants"), ("GET", "/assistants"), ("POST", "/assistants")]
+
+
+def test_an_update_the_server_did_not_keep_warns_naming_the_field(run_module, server):
+    server.add(page(assistant()), (200, assistant(instructions=None)))
+    result = run_module(Assistant, name="Helper", instructions="Be brief.").result
+    assert result["changed"] is True
+    # ansible-core 2.19 returns each warning as a structured summary, older cores as a string.
+    warnings = json.dumps(result.get("warnings", []))
+    assert "The server did not keep the instructions it was asked to set on assistant asst_1: it answered None, not 'Be brief.'" in warnings
+
+
+def test_a_create_the_server_kept_gives_no_warning(run_module, server):
+    server.add(page(), (200, assistant("asst_new", temperature=0.699999988, tools=[{"type": "function", "function": {
+        "name": "f", "parameters": {}, "strict": False}}])))
+    result = run_module(Assistant, name="Helper", model="gpt-4o", temperature=0.7,
+                        tools=[{"type": "function", "function": {"name": "f", "parameters": {}}}]).result
+    assert result["changed"] is True and "warnings" not in result, result

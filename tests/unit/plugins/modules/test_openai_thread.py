@@ -152,3 +152,40 @@ def test_absent_in_check_mode_sends_no_delete(run_module, server):
     result = run_module(Thread, thread_id="thread_1", state="absent", check=True).result
     assert result["changed"] is True
     assert requests_made(server) == [("GET", "/threads/thread_1")]
+
+
+# ---- a server that does not keep what it was asked to set (#12 item 9) ---------------------------
+
+def warnings_of(result):
+    # ansible-core 2.19 returns each warning as a structured summary, older cores as a string.
+    return json.dumps(result.get("warnings", []))
+
+
+def test_a_server_that_answers_an_update_without_the_metadata_gets_a_warning_naming_it(run_module, server):
+    server.add((200, thread()), (200, thread(metadata={})))
+    result = run_module(Thread, thread_id="thread_1", metadata={"purpose": "demo"}).result
+    assert result["changed"] is True
+    assert "The server did not keep the metadata it was asked to set on thread thread_1" in warnings_of(result)
+
+
+def test_a_server_whose_threads_have_no_metadata_field_gets_a_warning_not_silence(run_module, server):
+    # open-assistant-api answers threads with metadata_ instead of metadata.
+    dropped = {"id": "thread_1", "object": "thread", "created_at": 1700000000, "metadata_": {}, "tool_resources": {}}
+    server.add((200, dropped))
+    result = run_module(Thread, thread_id="thread_1", metadata={"purpose": "demo"}).result
+    assert result["changed"] is False
+    assert "The server's thread thread_1 has no metadata, so the metadata this task sets can be neither compared nor kept" \
+        in warnings_of(result)
+
+
+def test_a_create_answered_without_the_metadata_gets_a_warning(run_module, server):
+    server.add((200, {"id": "thread_new", "object": "thread", "created_at": 1700000000, "metadata_": {"purpose": "demo"}}))
+    result = run_module(Thread, metadata={"purpose": "demo"}).result
+    assert result["changed"] is True and result["thread_id"] == "thread_new"
+    assert "did not keep the metadata it was asked to set on thread thread_new: its answer has no metadata" in warnings_of(result)
+
+
+def test_an_update_the_server_kept_gives_no_warning(run_module, server):
+    server.add((200, thread()), (200, thread(metadata={"purpose": "demo"})))
+    result = run_module(Thread, thread_id="thread_1", metadata={"purpose": "demo"}).result
+    assert result["changed"] is True and "warnings" not in result
