@@ -14,7 +14,7 @@ import typing as t
 
 from ._api import find_object
 from ._client import Client
-from ._errors import ApiError
+from ._errors import ApiError, TaskFailed
 
 # Compared exactly: a key removed from these must count as a difference. Everywhere else a server may add
 # fields of its own (defaults such as a function's strict or file_search's ranking_options), so a dict the
@@ -112,6 +112,13 @@ class DesiredState:
     def result(self, changed: bool, obj: dict[str, t.Any] | None, object_id: str | None, diff: dict[str, t.Any]) -> dict[str, t.Any]:
         return {"changed": changed, self.kind: obj, f"{self.kind}_id": object_id, "diff": diff}
 
+    def failed_change(self, error: ApiError, object_id: str | None, maybe_applied: bool = False) -> ApiError | TaskFailed:
+        """The failure of a create, update or delete. One the server may have applied (a lost answer, 5xx) still
+        reports changed, with the object's ID when it is known, so the task does not claim it changed nothing."""
+        if not (error.maybe_applied or maybe_applied):
+            return error
+        return TaskFailed(str(error), changed=True, api_error=error.to_dict(), **{self.kind: None, f"{self.kind}_id": object_id})
+
     def find(self, object_id: str) -> dict[str, t.Any] | None:
         """The object by its ID; None when the server has none (404)."""
         return find_object(self.client, self.collection, object_id)
@@ -122,7 +129,17 @@ class DesiredState:
         diff = {"before": {}, "after": dict(payload)}
         if self.check_mode:
             return self.result(True, None, None, diff)
-        obj = self.client.create(self.collection, body=payload, find_existing=find_existing).data
+        looked_up = []
+
+        def lookup() -> t.Any:
+            # Asked only after a failure that may have applied the create: whatever fails next, it may exist.
+            looked_up.append(True)
+            return find_existing() if find_existing is not None else None
+
+        try:
+            obj = self.client.create(self.collection, body=payload, find_existing=lookup if find_existing else None).data
+        except ApiError as exc:
+            raise self.failed_change(exc, None, maybe_applied=bool(looked_up)) from None
         asked = dict(payload)
         if "tool_resources" in asked:
             asked["tool_resources"] = comparable_tool_resources(asked["tool_resources"])
@@ -144,7 +161,10 @@ class DesiredState:
         before = self.snapshot(current)
         diff = {"before": before, "after": dict(before, **changes)}
         if changes and not self.check_mode:
-            current = self.client.post(self.collection, current["id"], body=changes).data
+            try:
+                current = self.client.post(self.collection, current["id"], body=changes).data
+            except ApiError as exc:
+                raise self.failed_change(exc, current["id"]) from None
             diff["after"] = self.snapshot(current)
             self.check_kept(current, changes)
         return self.result(bool(changes), current, current["id"], diff)
@@ -159,7 +179,7 @@ class DesiredState:
             self.client.delete(self.collection, ident)
         except ApiError as exc:
             if exc.status != 404:
-                raise
+                raise self.failed_change(exc, ident) from None
             # Deleted by someone else between our lookup and our delete: it is gone all the same.
             result["changed"] = False
         return result

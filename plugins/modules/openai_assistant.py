@@ -117,6 +117,9 @@ notes:
     do not count as differences; O(metadata) and a function's C(parameters) are compared exactly.
   - When the answer to a create is lost (a timeout or a dropped connection after the server made the assistant),
     the module looks the assistant up by O(name) before it sends the create again, so a task never makes two.
+  - A create, update or delete that fails after the server may have applied it (a lost answer that the lookup could
+    not settle, a 5xx) fails with C(changed) and, when known, RV(assistant_id); one refused outright (a 4xx) changed
+    nothing.
 seealso:
   - module: llmops.assistants.openai_thread
   - module: llmops.assistants.openai_run

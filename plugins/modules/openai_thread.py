@@ -100,8 +100,11 @@ notes:
   - After a create or an update the module compares the server's answer with what it asked for: a field the server
     did not keep (or does not return at all, so that it cannot be compared) is a warning that names it, never silence.
   - A create whose answer was lost (a timeout or a dropped connection after the server may have made the thread) is
-    not sent again, since the thread could not be found to check; the task fails and says so. Creates refused
-    outright (HTTP 429) are retried as usual.
+    not sent again, since the thread could not be found to check; the task fails and says so, and reports
+    C(changed) (the thread may exist) with RV(thread_id) V(null). Creates refused outright (HTTP 429) are retried as
+    usual.
+  - Likewise an update or a delete that failed after the server may have applied it (a lost answer, a 5xx) fails
+    with C(changed) and the thread's RV(thread_id); one refused outright (a 4xx) changed nothing.
 seealso:
   - module: llmops.assistants.openai_assistant
   - module: llmops.assistants.openai_run

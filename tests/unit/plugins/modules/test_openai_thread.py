@@ -75,6 +75,28 @@ def test_a_lost_create_answer_is_not_sent_again(run_module, server):
     assert result["failed"] is True
     assert "it cannot be looked up, so it was not sent again" in result["msg"]
     assert requests_made(server) == [("POST", "/threads")]
+    # The thread may well exist: the task must not say it changed nothing (#12 item 3).
+    assert result["changed"] is True and result["thread_id"] is None
+
+
+def test_an_update_whose_answer_was_lost_still_reports_the_change_and_the_id(run_module, server):
+    server.add((200, thread()), *[connection_reset()] * 4)
+    result = run_module(Thread, thread_id="thread_1", metadata={"purpose": "demo"}).result
+    assert result["failed"] is True and "gave up after 4 attempts" in result["msg"]
+    assert result["changed"] is True and result["thread_id"] == "thread_1"
+
+
+def test_a_delete_that_failed_with_5xx_still_reports_the_change_and_the_id(run_module, server):
+    server.add((200, thread()), *[(500, {"error": {"message": "boom", "type": "server_error"}})] * 4)
+    result = run_module(Thread, thread_id="thread_1", state="absent").result
+    assert result["failed"] is True and result["changed"] is True and result["thread_id"] == "thread_1"
+    assert result["api_error"]["status"] == 500
+
+
+def test_an_update_refused_outright_changed_nothing(run_module, server):
+    server.add((200, thread()), (400, {"error": {"message": "Invalid metadata.", "type": "invalid_request_error"}}))
+    result = run_module(Thread, thread_id="thread_1", metadata={"purpose": "demo"}).result
+    assert result["failed"] is True and result.get("changed", False) is False
 
 
 def test_check_mode_without_thread_id_reports_a_new_thread_and_sends_nothing(run_module, server):
