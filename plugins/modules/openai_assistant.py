@@ -111,7 +111,7 @@ attributes:
     support: full
     details: The assistant is found by O(assistant_id) or O(name), and only settings that differ are sent.
 notes:
-  - After a create or an update the module compares the server's answer with what it asked for: a field the server
+  - After a create or an update the module compares the server's answer with what it asked for; a field the server
     did not keep (or does not return at all, so that it cannot be compared) is a warning that names it, never silence.
   - Settings the server fills in by itself (such as a function tool's C(strict), or C(file_search) ranking options)
     do not count as differences; O(metadata) and a function's C(parameters) are compared exactly.

@@ -97,7 +97,7 @@ attributes:
       - Without O(thread_id), every run creates a new thread, because the API cannot list threads to find one
         made earlier; give later runs the RV(thread_id) of the first.
 notes:
-  - After a create or an update the module compares the server's answer with what it asked for: a field the server
+  - After a create or an update the module compares the server's answer with what it asked for; a field the server
     did not keep (or does not return at all, so that it cannot be compared) is a warning that names it, never silence.
   - A create whose answer was lost (a timeout or a dropped connection after the server may have made the thread) is
     not sent again, since the thread could not be found to check; the task fails and says so, and reports
