@@ -79,6 +79,9 @@ attributes:
   diff_mode:
     support: full
     details: Shows the message's ID, role, text and metadata before and after.
+  idempotent:
+    support: full
+    details: The message carries its key in its metadata, so the same task finds it again instead of adding another.
 notes:
   - The API refuses to add a message to a thread while a run on it is active (queued, in progress, waiting for tool
     outputs, or cancelling); the task fails with the API's message. Metadata can be changed at any time.
