@@ -153,6 +153,7 @@ options:
         They must answer exactly the calls the run asks for.
       - After submitting them the module waits for the run again with O(wait=true).
       - Running the same task again when the run already has these outputs changes nothing.
+      - Ignored with O(state=absent), which cancels the run instead.
     type: list
     elements: dict
   idempotency_key:

@@ -20,7 +20,7 @@ import typing as t
 from urllib.parse import quote, urlsplit
 
 from ._auth import credential
-from ._errors import ApiError
+from ._errors import ApiError, NoApiAtBase
 from ._version import USER_AGENT
 
 REQUESTS_IMPORT_ERROR: str | None
@@ -55,6 +55,9 @@ OPTIONAL_ENDPOINTS = {"cancel": "cancelling runs", "steps": "listing run steps",
 # 404 ("No run found with id ...", "run_1 not found") is about the object, not the endpoint.
 _NO_ROUTE = re.compile(r"^(?:not found|404 page not found|invalid url \(.*\)|cannot (?:get|post|delete) \S+|http 404)\.?$", re.IGNORECASE)
 HTML_PAGE_MESSAGE = "the server answered with an HTML page instead of JSON (a proxy or gateway error?)"
+# What OpenSSL says when the other end answers a TLS handshake in plain text: the server does not speak TLS there.
+_NOT_TLS = re.compile(r"wrong[ _]version[ _]number|record[ _]layer[ _]failure|packet[ _]length[ _]too[ _]long|unknown[ _]protocol",
+                      re.IGNORECASE)
 
 
 if requests is not None:
@@ -87,6 +90,12 @@ def path_of(*segments: str) -> str:
             raise ValueError(f"invalid path segment {text!r}")
         parts.append(quote(text, safe=""))
     return "/" + "/".join(parts)
+
+
+def url_userinfo(url: str | None) -> str | None:
+    """The user info of a URL (user:password in http://user:password@host), a credential to keep out of any output."""
+    netloc = urlsplit(url or "").netloc
+    return netloc.rpartition("@")[0] or None
 
 
 def is_valid_id(value: str) -> bool:
@@ -139,9 +148,14 @@ def _never_sent(exc: Exception) -> bool:
     return any(marker in text for marker in ("NewConnectionError", "NameResolutionError", "ConnectTimeoutError"))
 
 
+def _is_no_route(message: str) -> bool:
+    """Whether a 404's message is the one a server gives for a path it has no route for (not a missing object)."""
+    return bool(_NO_ROUTE.match(message.strip())) or message == HTML_PAGE_MESSAGE
+
+
 def _missing_capability(path: str, status: int, message: str) -> str | None:
     """What a 404/405 on an optional endpoint says the server lacks; None for any other failure."""
-    if status == 405 or (status == 404 and (_NO_ROUTE.match(message.strip()) or message == HTML_PAGE_MESSAGE)):
+    if status == 405 or (status == 404 and _is_no_route(message)):
         return OPTIONAL_ENDPOINTS.get(path.rsplit("/", 1)[-1])
     return None
 
@@ -277,7 +291,9 @@ class Client:
         self.api_version = api_version or None
         api_key = api_key.strip() if api_key else api_key
         azure_ad_token = azure_ad_token.strip() if azure_ad_token else azure_ad_token
-        self._secrets = {secret for secret in (api_key, azure_ad_token) if secret}
+        self._secrets = {secret for secret in (api_key, azure_ad_token, url_userinfo(self.api_base)) if secret}
+        # What messages show of api_base: without its user info.
+        self.shown_base = self.scrub(self.api_base)
         self._sleep = sleep
         self._clock = clock
         self._on_retry = on_retry
@@ -429,8 +445,15 @@ class Client:
                 allow_redirects=False, stream=stream, headers={"Accept": "text/event-stream"} if stream else None,
             )
         except requests.exceptions.SSLError as exc:
+            if _NOT_TLS.search(str(exc)):
+                return ApiError(
+                    f"the server at {self.shown_base} does not speak TLS there: it answered the https:// handshake in "
+                    f"plain HTTP ({self.scrub(str(exc))}). Use http:// in api_base for a plain-HTTP server, or the "
+                    "address where it serves HTTPS",
+                    method=method, path=path,
+                )
             return ApiError(
-                f"TLS verification failed for {self.api_base}: {self.scrub(str(exc))}. Set validate_certs to false "
+                f"TLS verification failed for {self.shown_base}: {self.scrub(str(exc))}. Set validate_certs to false "
                 "or give a CA bundle with ca_path (or REQUESTS_CA_BUNDLE)",
                 method=method, path=path,
             )
@@ -447,7 +470,7 @@ class Client:
             else:
                 kind = "answer broke off"
             return ApiError(
-                f"request {kind} talking to {self.api_base}: {self.scrub(str(exc))}",
+                f"request {kind} talking to {self.shown_base}: {self.scrub(str(exc))}",
                 method=method, path=path, transient=True, maybe_applied=not never_sent,
                 still_pending=isinstance(exc, requests.exceptions.ReadTimeout),
             )
@@ -481,6 +504,9 @@ class Client:
         capability = _missing_capability(path, status, message)
         if capability:
             message = f"the server does not support {capability} (it answered: {message})"
+        elif status == 404 and _is_no_route(message):
+            error = ApiError(message, method=method, path=path, status=status, error_type=fields.get("type"), code=fields.get("code"))
+            raise NoApiAtBase(self._no_api_message(error), error)
         if status == 404 and self._is_openai():
             message = f"{message}. {RETIRED_NOTE}"
         should_retry = _header(response.headers, "x-should-retry")
@@ -495,6 +521,17 @@ class Client:
             still_pending=status in STILL_PENDING_STATUSES,
             retry_after=retry_after_seconds(response.headers),
         )
+
+    def _no_api_message(self, error: ApiError) -> str:
+        """What a 404 for the route (not for an object) says: api_base is not where the Assistants API is."""
+        said = f"{error.method} {error.path} answered HTTP 404: {error.message}"
+        if self._is_openai():
+            hint = RETIRED_NOTE
+        elif urlsplit(self.api_base).path.rstrip("/").endswith("/v1"):
+            hint = "Check that api_base is the address of an Assistants-compatible server (on most, a path that ends in /v1)."
+        else:
+            hint = f"The Assistants API is under /v1 on most servers: try api_base {self.shown_base}/v1."
+        return f"api_base {self.shown_base} has no Assistants API at that path ({said}). {hint}"
 
     def pages(
         self,

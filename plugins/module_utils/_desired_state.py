@@ -14,7 +14,7 @@ import typing as t
 
 from ._api import find_object
 from ._client import Client
-from ._errors import ApiError
+from ._errors import ApiError, TaskFailed
 
 # Compared exactly: a key removed from these must count as a difference. Everywhere else a server may add
 # fields of its own (defaults such as a function's strict or file_search's ranking_options), so a dict the
@@ -79,12 +79,31 @@ class DesiredState:
     of the object before and after). In check mode nothing is sent and the result says what would change.
     """
 
-    def __init__(self, client: Client, *, kind: str, fields: t.Sequence[str], check_mode: bool) -> None:
+    def __init__(
+        self, client: Client, *, kind: str, fields: t.Sequence[str], check_mode: bool, warn: t.Callable[[str], None] | None = None
+    ) -> None:
         self.client = client
         self.kind = kind
         self.collection = f"{kind}s"
         self.fields = fields
         self.check_mode = check_mode
+        self.warn = warn or (lambda _message: None)
+
+    def check_kept(self, answer: t.Mapping[str, t.Any], asked: t.Mapping[str, t.Any]) -> None:
+        """Warn about each field the server's answer to a create or update does not hold as it was asked.
+
+        A server that drops a field (or answers it under another name) would otherwise make the task claim success.
+        """
+        for field, value in asked.items():
+            if field not in self.fields:
+                continue
+            if field not in answer:
+                detail = f"its answer has no {field}"
+            elif not covers(answer[field], value, field in EXACT_KEYS):
+                detail = f"it answered {answer[field]!r}, not {value!r}"
+            else:
+                continue
+            self.warn(f"The server did not keep the {field} it was asked to set on {self.kind} {answer.get('id')}: {detail}.")
 
     def snapshot(self, obj: t.Mapping[str, t.Any] | None) -> dict[str, t.Any]:
         """What diff mode shows of the object."""
@@ -92,6 +111,13 @@ class DesiredState:
 
     def result(self, changed: bool, obj: dict[str, t.Any] | None, object_id: str | None, diff: dict[str, t.Any]) -> dict[str, t.Any]:
         return {"changed": changed, self.kind: obj, f"{self.kind}_id": object_id, "diff": diff}
+
+    def failed_change(self, error: ApiError, object_id: str | None, maybe_applied: bool = False) -> ApiError | TaskFailed:
+        """The failure of a create, update or delete. One the server may have applied (a lost answer, 5xx) still
+        reports changed, with the object's ID when it is known, so the task does not claim it changed nothing."""
+        if not (error.maybe_applied or maybe_applied):
+            return error
+        return TaskFailed(str(error), changed=True, api_error=error.to_dict(), **{self.kind: None, f"{self.kind}_id": object_id})
 
     def find(self, object_id: str) -> dict[str, t.Any] | None:
         """The object by its ID; None when the server has none (404)."""
@@ -103,7 +129,21 @@ class DesiredState:
         diff = {"before": {}, "after": dict(payload)}
         if self.check_mode:
             return self.result(True, None, None, diff)
-        obj = self.client.create(self.collection, body=payload, find_existing=find_existing).data
+        looked_up = []
+
+        def lookup() -> t.Any:
+            # Asked only after a failure that may have applied the create: whatever fails next, it may exist.
+            looked_up.append(True)
+            return find_existing() if find_existing is not None else None
+
+        try:
+            obj = self.client.create(self.collection, body=payload, find_existing=lookup if find_existing else None).data
+        except ApiError as exc:
+            raise self.failed_change(exc, None, maybe_applied=bool(looked_up)) from None
+        asked = dict(payload)
+        if "tool_resources" in asked:
+            asked["tool_resources"] = comparable_tool_resources(asked["tool_resources"])
+        self.check_kept(obj, asked)
         return self.result(True, obj, obj["id"], diff)
 
     def update(self, current: dict[str, t.Any], desired: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
@@ -112,11 +152,21 @@ class DesiredState:
         if "tool_resources" in desired:
             desired["tool_resources"] = comparable_tool_resources(desired["tool_resources"])
         changes = changed_fields(current, desired)
+        for field in desired:
+            if field not in current:
+                self.warn(
+                    f"The server's {self.kind} {current['id']} has no {field}, so the {field} this task sets can be neither "
+                    "compared nor kept there; it was not sent."
+                )
         before = self.snapshot(current)
         diff = {"before": before, "after": dict(before, **changes)}
         if changes and not self.check_mode:
-            current = self.client.post(self.collection, current["id"], body=changes).data
+            try:
+                current = self.client.post(self.collection, current["id"], body=changes).data
+            except ApiError as exc:
+                raise self.failed_change(exc, current["id"]) from None
             diff["after"] = self.snapshot(current)
+            self.check_kept(current, changes)
         return self.result(bool(changes), current, current["id"], diff)
 
     def delete(self, current: dict[str, t.Any] | None, object_id: str | None = None) -> dict[str, t.Any]:
@@ -129,7 +179,7 @@ class DesiredState:
             self.client.delete(self.collection, ident)
         except ApiError as exc:
             if exc.status != 404:
-                raise
+                raise self.failed_change(exc, ident) from None
             # Deleted by someone else between our lookup and our delete: it is gone all the same.
             result["changed"] = False
         return result

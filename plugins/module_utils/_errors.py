@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The three ways a task fails: a bad option, a failed request, or a task-level failure with a partial result.
+"""How a task fails: a bad option, a failed request, a task-level failure with a partial result, a wrong api_base.
 
 Private to llmops.assistants: not a public API, it may change in any release.
 Nothing here imports Ansible, so the client and the engines can be used (and tested) without it;
@@ -77,3 +77,15 @@ class ApiError(Exception):
             "method": self.method,
             "path": self.path,
         }
+
+
+class NoApiAtBase(Exception):
+    """api_base answered a request with the 404 a server gives for a path it has no route for.
+
+    Not an ApiError, so that no handler takes it for a missing object ("gone"): every task fails with it.
+    """
+
+    def __init__(self, message: str, error: ApiError) -> None:
+        super().__init__(message)
+        self.message = message
+        self.error = error

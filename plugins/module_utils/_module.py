@@ -5,7 +5,7 @@
 
 Private to llmops.assistants: not a public API, it may change in any release.
 A module declares its options and implements run(); execute() checks the options, makes the client on first
-use, and turns OptionError, ApiError and TaskFailed (from _errors) into the task's failure.
+use, and turns OptionError, ApiError, TaskFailed and NoApiAtBase (from _errors) into the task's failure.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import typing as t
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ._auth import azure_token_provider
-from ._client import REQUESTS_IMPORT_ERROR, Client
-from ._errors import ApiError, OptionError, TaskFailed
+from ._client import REQUESTS_IMPORT_ERROR, Client, url_userinfo
+from ._errors import ApiError, NoApiAtBase, OptionError, TaskFailed
 from ._options import (
     check_completion_window,
     check_connection,
@@ -35,7 +35,7 @@ class AssistantsModule:
     argument_spec: dict[str, dict[str, t.Any]] = {}
     module_kwargs: dict[str, t.Any] = {}
     # Options that hold ids; they are checked before any request because they end up in URL paths.
-    id_options: tuple[str, ...] = ()
+    id_options: tuple[str | tuple[str, str], ...] = ()
 
     def __init__(self, module: AnsibleModule | None = None) -> None:
         self.module = module or AnsibleModule(
@@ -48,6 +48,10 @@ class AssistantsModule:
         # What the task has made so far (changed, the objects' ids): a failed result still carries it, as
         # community.docker's fail_results. Record into it, or override made(), as soon as something changes.
         self.fail_results: dict[str, t.Any] = {}
+        userinfo = url_userinfo(self.params.get("api_base"))
+        if userinfo:
+            # A password in api_base (http://user:secret@host) is masked in every message, warning and result.
+            self.module.no_log_values.add(userinfo)
 
     @property
     def client(self) -> Client:
@@ -97,6 +101,8 @@ class AssistantsModule:
             module.fail_json(msg=instance.scrub(exc.message), **instance.failed_result(exc.result))
         except ApiError as exc:
             module.fail_json(msg=instance.scrub(str(exc)), **instance.failed_result({"api_error": exc.to_dict()}))
+        except NoApiAtBase as exc:
+            module.fail_json(msg=instance.scrub(exc.message), **instance.failed_result({"api_error": exc.error.to_dict()}))
         if not module._diff:
             result.pop("diff", None)
         module.exit_json(**result)
@@ -141,8 +147,6 @@ class RunModule(AssistantsModule):
         check_metadata(params.get("metadata"), reserved=1)
         if params["state"] == "present" and not params.get("run_id") and not params.get("assistant_id"):
             raise OptionError("assistant_id is required to create a run (or give run_id to manage an existing run).")
-        if params["state"] == "absent" and params.get("tool_outputs"):
-            raise OptionError("tool_outputs cannot be used with state=absent.")
         if params["state"] == "absent" and self.run_id_needed_for_absent():
             self.check_run_identity()
         if not params.get("run_id"):

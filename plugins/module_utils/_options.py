@@ -123,21 +123,33 @@ def check_range(
         raise OptionError(f"{option} must be {allowed}; got {value!r}.")
 
 
-def check_id(params: t.Mapping[str, t.Any], option: str) -> None:
+# The example each id option's message gives, of the kind of object it names.
+ID_EXAMPLES = {
+    "thread_id": "thread_abc123", "existing_thread_id": "thread_abc123", "run_id": "run_abc123",
+    "assistant_id": "asst_abc123", "message_id": "msg_abc123",
+}
+
+
+def check_id(params: t.Mapping[str, t.Any], option: str, example: str | None = None) -> None:
     """Ids go into URL paths: only characters that cannot change the endpoint are accepted."""
     value = params.get(option)
     if value is None:
         return
     if not isinstance(value, str) or not is_valid_id(value):
+        example = example or ID_EXAMPLES.get(option, "thread_abc123")
         raise OptionError(
             f"{option} must be an id made of letters, digits, '_', '-', '.' or ':' (starting with a letter or digit), "
-            f"such as thread_abc123; got {value!r}."
+            f"such as {example}; got {value!r}."
         )
 
 
-def check_ids(params: t.Mapping[str, t.Any], options: t.Iterable[str]) -> None:
+def check_ids(params: t.Mapping[str, t.Any], options: t.Iterable[str | tuple[str, str]]) -> None:
+    """Each option, or (option, example id) for one whose kind depends on the module (a paging cursor)."""
     for option in options:
-        check_id(params, option)
+        if isinstance(option, tuple):
+            check_id(params, *option)
+        else:
+            check_id(params, option)
 
 
 # ---- run options ---------------------------------------------------------------------------------

@@ -116,10 +116,15 @@ attributes:
     support: full
     details: The assistant is found by O(assistant_id) or O(name), and only settings that differ are sent.
 notes:
+  - After a create or an update the module compares the server's answer with what it asked for; a field the server
+    did not keep (or does not return at all, so that it cannot be compared) is a warning that names it, never silence.
   - Settings the server fills in by itself (such as a function tool's C(strict), or C(file_search) ranking options)
     do not count as differences; O(metadata) and a function's C(parameters) are compared exactly.
   - When the answer to a create is lost (a timeout or a dropped connection after the server made the assistant),
     the module looks the assistant up by O(name) before it sends the create again, so a task never makes two.
+  - A create, update or delete that fails after the server may have applied it (a lost answer that the lookup could
+    not settle, a 5xx) fails with C(changed) and, when known, RV(assistant_id); one refused outright (a 4xx) changed
+    nothing.
 seealso:
   - module: llmops.assistants.openai_thread
   - module: llmops.assistants.openai_run
@@ -334,7 +339,7 @@ class OpenAIAssistant(AssistantsModule):
         self.desired = {field: values[field] for field in FIELDS if values.get(field) is not None}
 
     def run(self) -> dict[str, t.Any]:
-        state = DesiredState(self.client, kind="assistant", fields=FIELDS, check_mode=self.module.check_mode)
+        state = DesiredState(self.client, kind="assistant", fields=FIELDS, check_mode=self.module.check_mode, warn=self.module.warn)
         assistant_id = self.params.get("assistant_id")
         current = state.find(assistant_id) if assistant_id else self.find_by_name()
         if self.params["state"] == "absent":

@@ -64,7 +64,8 @@ options:
     type: str
   state:
     description:
-      - V(present) adds the message (or finds it) and updates its metadata; V(absent) deletes it.
+      - V(present) adds the message (or finds it) and updates its metadata; V(absent) deletes it, ignoring
+        O(metadata), so a task can be flipped to V(absent) without removing it.
     type: str
     choices: [present, absent]
     default: present
@@ -234,8 +235,6 @@ class OpenAIMessage(AssistantsModule):
         check_metadata(params.get("metadata"), reserved=1)
         check_idempotency_key(params)
         if params.get("message_id"):
-            if params["state"] == "absent" and params.get("metadata") is not None:
-                raise OptionError("metadata cannot be used with state=absent, which deletes the message.")
             return
         if params["state"] == "present" or not params.get("idempotency_key"):
             if params.get("content") is None:

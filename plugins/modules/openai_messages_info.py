@@ -209,7 +209,7 @@ class MessagesInfo(AssistantsModule):
         "run_id": {"type": "str"},
     }
     module_kwargs = {"mutually_exclusive": [("after", "before")]}
-    id_options = ("thread_id", "after", "before", "run_id")
+    id_options = ("thread_id", ("after", "msg_abc123"), ("before", "msg_abc123"), "run_id")
 
     def validate(self) -> None:
         super().validate()

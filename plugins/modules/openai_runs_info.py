@@ -289,7 +289,7 @@ class RunsInfo(AssistantsModule):
         "status": {"type": "list", "elements": "str", "choices": list(RUN_STATUSES)},
     }
     module_kwargs = {"mutually_exclusive": [("after", "before")]}
-    id_options = ("thread_id", "after", "before")
+    id_options = ("thread_id", ("after", "run_abc123"), ("before", "run_abc123"))
 
     def validate(self) -> None:
         super().validate()

@@ -24,7 +24,8 @@ options:
     description:
       - V(present) creates a thread (without O(thread_id)) or updates the thread O(thread_id).
       - V(absent) deletes the thread O(thread_id), with its messages and runs; a thread that does not exist is
-        reported unchanged.
+        reported unchanged. The options that only create or update a thread (O(messages), O(metadata),
+        O(tool_resources)) are then ignored.
     type: str
     choices: [present, absent]
     default: present
@@ -38,6 +39,8 @@ options:
       - The messages to start a new thread with, oldest first.
       - Sent only when the thread is created. With O(thread_id) they are neither compared nor sent, so a task can
         keep its messages and be pointed at the thread it created earlier.
+      - Ignored (neither checked nor sent) with O(state=absent), like O(metadata) and O(tool_resources), so a task
+        can be flipped to O(state=absent) without removing them.
     type: list
     elements: dict
     suboptions:
@@ -95,9 +98,14 @@ attributes:
       - Without O(thread_id), every run creates a new thread, because the API cannot list threads to find one
         made earlier; give later runs the RV(thread_id) of the first.
 notes:
+  - After a create or an update the module compares the server's answer with what it asked for; a field the server
+    did not keep (or does not return at all, so that it cannot be compared) is a warning that names it, never silence.
   - A create whose answer was lost (a timeout or a dropped connection after the server may have made the thread) is
-    not sent again, since the thread could not be found to check; the task fails and says so. Creates refused
-    outright (HTTP 429) are retried as usual.
+    not sent again, since the thread could not be found to check; the task fails and says so, and reports
+    C(changed) (the thread may exist) with RV(thread_id) V(null). Creates refused outright (HTTP 429) are retried as
+    usual.
+  - Likewise an update or a delete that failed after the server may have applied it (a lost answer, a 5xx) fails
+    with C(changed) and the thread's RV(thread_id); one refused outright (a 4xx) changed nothing.
 seealso:
   - module: llmops.assistants.openai_assistant
   - module: llmops.assistants.openai_run
@@ -193,7 +201,7 @@ api_error:
 import typing as t
 
 from ansible_collections.llmops.assistants.plugins.module_utils._desired_state import DesiredState
-from ansible_collections.llmops.assistants.plugins.module_utils._errors import OptionError, TaskFailed
+from ansible_collections.llmops.assistants.plugins.module_utils._errors import TaskFailed
 from ansible_collections.llmops.assistants.plugins.module_utils._module import AssistantsModule
 from ansible_collections.llmops.assistants.plugins.module_utils._options import (
     check_metadata,
@@ -230,10 +238,10 @@ class OpenAIThread(AssistantsModule):
     def validate(self) -> None:
         super().validate()
         params = self.params
+        self.desired = {}
         if params["state"] == "absent":
-            given = [option for option in ("messages", "metadata", "tool_resources") if params.get(option) is not None]
-            if given:
-                raise OptionError(f"{', '.join(given)} cannot be used with state=absent, which deletes the thread.")
+            # Ignored, not refused: a task whose state is flipped to absent keeps its other options.
+            return
         check_metadata(params.get("metadata"))
         check_tool_resources(params.get("tool_resources"))
         messages = params.get("messages")
@@ -248,7 +256,7 @@ class OpenAIThread(AssistantsModule):
         }
 
     def run(self) -> dict[str, t.Any]:
-        state = DesiredState(self.client, kind="thread", fields=FIELDS, check_mode=self.module.check_mode)
+        state = DesiredState(self.client, kind="thread", fields=FIELDS, check_mode=self.module.check_mode, warn=self.module.warn)
         thread_id = self.params.get("thread_id")
         if thread_id is None:
             # No find_existing: a thread cannot be looked up, so a create that may have been applied is never re-sent.

@@ -97,6 +97,12 @@ def tls_failure(url: str = "/v1/threads") -> requests.exceptions.SSLError:
     return requests.exceptions.SSLError(u3.MaxRetryError(_pool(), url, reason))
 
 
+def plain_http_answer(url: str = "/v1/threads", openssl: str = "[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)"):
+    """An https:// request to a server that speaks plain HTTP there: OpenSSL cannot read its answer as TLS."""
+    reason = u3.SSLError(openssl)
+    return requests.exceptions.SSLError(u3.MaxRetryError(_pool(), url, reason))
+
+
 class ScriptedAdapter(requests.adapters.BaseAdapter):
     """Answers each request with the next scripted step and records what was sent.
 

@@ -19,7 +19,7 @@ import requests
 import yaml
 
 from ansible_collections.llmops.assistants.plugins.module_utils import _client
-from ansible_collections.llmops.assistants.plugins.module_utils._errors import ApiError
+from ansible_collections.llmops.assistants.plugins.module_utils._errors import ApiError, NoApiAtBase
 from ansible_collections.llmops.assistants.plugins.module_utils._version import COLLECTION_VERSION
 from ansible_collections.llmops.assistants.plugins.module_utils._client import (
     BACKOFF_INITIAL,
@@ -40,6 +40,7 @@ from ansible_collections.llmops.assistants.tests.unit.plugins.fakes import (
     make_response,
     name_not_resolved,
     read_timeout,
+    plain_http_answer,
     tls_failure,
     use_netrc,
 )
@@ -517,9 +518,11 @@ def test_top_level_message_body_is_understood(make_client, server):
 
 def test_404_from_openai_mentions_the_retirement_and_api_base(make_client, server):
     server.add(api_error(404, "Invalid URL (GET /v1/threads/thread_1)", error_type="invalid_request_error"))
-    with pytest.raises(ApiError) as caught:
+    # The retired API answers its unknown-route 404: api_base has no Assistants API there any more.
+    with pytest.raises(NoApiAtBase) as caught:
         make_client(api_base="https://api.openai.com/v1").get("threads", "thread_1")
-    text = str(caught.value)
+    text = caught.value.message
+    assert text.startswith("api_base https://api.openai.com/v1 has no Assistants API at that path")
     assert "2026-08-26" in text
     assert "api_base" in text
     assert server.sent[0].url == "https://api.openai.com/v1/threads/thread_1"
@@ -543,6 +546,23 @@ def test_tls_error_names_validate_certs_and_ca_path_and_is_not_retried(make_clie
     assert "CERTIFICATE_VERIFY_FAILED" in text
     assert len(server.sent) == 1
     assert clock.sleeps == []
+
+
+@pytest.mark.parametrize(
+    "openssl",
+    ["[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)", "[SSL] record layer failure (_ssl.c:1028)",
+     "[SSL: PACKET_LENGTH_TOO_LONG] packet length too long (_ssl.c:1000)"],
+    ids=["openssl-3.0", "openssl-3.2", "openssl-1.1"],
+)
+def test_https_to_a_plain_http_server_says_it_does_not_speak_tls_there(make_client, server, clock, openssl):
+    server.add(plain_http_answer(openssl=openssl))
+    with pytest.raises(ApiError) as caught:
+        make_client(api_base="https://127.0.0.1:8000/v1").get("threads", "thread_1")
+    text = str(caught.value)
+    assert "the server at https://127.0.0.1:8000/v1 does not speak TLS there" in text
+    assert "Use http:// in api_base for a plain-HTTP server" in text
+    assert "validate_certs" not in text and "ca_path" not in text
+    assert len(server.sent) == 1 and clock.sleeps == []
 
 
 def test_connection_error_says_where_it_was_going(make_client, server):

@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from ansible_collections.llmops.assistants.plugins.module_utils._client import EventStream
-from ansible_collections.llmops.assistants.plugins.module_utils._errors import ApiError
+from ansible_collections.llmops.assistants.plugins.module_utils._errors import ApiError, NoApiAtBase
 from ansible_collections.llmops.assistants.tests.unit.plugins.fakes import API_KEY, make_response, use_netrc
 
 FOUNDRY = "https://myresource.services.ai.azure.com/api/projects/myproject"
@@ -208,8 +208,22 @@ def test_an_html_404_page_on_an_optional_endpoint_is_a_missing_capability(make_c
     assert "does not support listing run steps (it answered: the server answered with an HTML page" in str(caught.value)
 
 
-def test_a_404_elsewhere_is_not_a_missing_capability(make_client, server):
-    server.add((404, {"detail": "Not Found"}))
+@pytest.mark.parametrize(
+    "body", [{"detail": "Not Found"}, {"error": {"message": "Invalid URL (GET /threads/thread_1/runs/run_1)"}}, "404 page not found"],
+    ids=["fastapi", "local-server-and-openai", "go"],
+)
+def test_a_404_for_the_route_elsewhere_means_api_base_is_wrong(make_client, server, body):
+    server.add((404, body))
+    with pytest.raises(NoApiAtBase) as caught:
+        make_client(api_base="http://127.0.0.1:8000").get("threads", "thread_1", "runs", "run_1")
+    assert caught.value.message.startswith("api_base http://127.0.0.1:8000 has no Assistants API at that path (GET /threads/thread_1/runs/run_1 "
+                                           "answered HTTP 404: ")
+    assert caught.value.message.endswith("try api_base http://127.0.0.1:8000/v1.")
+    assert caught.value.error.status == 404
+
+
+def test_a_404_that_names_the_object_is_an_api_error(make_client, server):
+    server.add((404, {"error": {"message": "No run found with id 'run_1'.", "type": "invalid_request_error"}}))
     with pytest.raises(ApiError) as caught:
         make_client().get("threads", "thread_1", "runs", "run_1")
-    assert caught.value.message == "Not Found"
+    assert caught.value.status == 404 and caught.value.message == "No run found with id 'run_1'."

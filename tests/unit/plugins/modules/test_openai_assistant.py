@@ -16,6 +16,7 @@ from ansible_collections.llmops.assistants.plugins.modules import openai_assista
 from ansible_collections.llmops.assistants.tests.unit.plugins.fakes import (
     body_of,
     connection_reset,
+    read_timeout,
     query_of,
     requests_made,
 )
@@ -285,3 +286,36 @@ def test_a_lost_create_that_was_not_applied_is_sent_again(run_module, server):
     result = run_module(Assistant, name="Helper", model="gpt-4o").result
     assert result["assistant_id"] == "asst_made"
     assert requests_made(server) == [("GET", "/assistants"), ("POST", "/assistants"), ("GET", "/assistants"), ("POST", "/assistants")]
+
+
+def test_a_lost_create_whose_lookup_fails_too_still_reports_changed(run_module, server):
+    server.add(page(), connection_reset(), (403, {"error": {"message": "You may not list assistants.", "type": "invalid_request_error"}}))
+    result = run_module(Assistant, name="Helper", model="gpt-4o").result
+    assert result["failed"] is True
+    # The assistant may have been made: the task must not say it changed nothing (#12 item 3).
+    assert result["changed"] is True and result["assistant_id"] is None
+    assert [method for method, _path in requests_made(server)].count("POST") == 1
+
+
+def test_a_create_that_timed_out_and_is_not_found_yet_still_reports_changed(run_module, server):
+    server.add(page(), read_timeout("/v1/assistants"), page())
+    result = run_module(Assistant, name="Helper", model="gpt-4o", request_timeout=1).result
+    assert result["failed"] is True and "the server may still apply it" in result["msg"]
+    assert result["changed"] is True
+
+
+def test_an_update_the_server_did_not_keep_warns_naming_the_field(run_module, server):
+    server.add(page(assistant()), (200, assistant(instructions=None)))
+    result = run_module(Assistant, name="Helper", instructions="Be brief.").result
+    assert result["changed"] is True
+    # ansible-core 2.19 returns each warning as a structured summary, older cores as a string.
+    warnings = json.dumps(result.get("warnings", []))
+    assert "The server did not keep the instructions it was asked to set on assistant asst_1: it answered None, not 'Be brief.'" in warnings
+
+
+def test_a_create_the_server_kept_gives_no_warning(run_module, server):
+    server.add(page(), (200, assistant("asst_new", temperature=0.699999988, tools=[{"type": "function", "function": {
+        "name": "f", "parameters": {}, "strict": False}}])))
+    result = run_module(Assistant, name="Helper", model="gpt-4o", temperature=0.7,
+                        tools=[{"type": "function", "function": {"name": "f", "parameters": {}}}]).result
+    assert result["changed"] is True and "warnings" not in result, result

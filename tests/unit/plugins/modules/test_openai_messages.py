@@ -231,3 +231,11 @@ def test_a_missing_message_or_thread_is_named_and_absent_is_unchanged(api, capsy
     for args in ({"message_id": "msg_gone"}, {"content": "hi"}):
         gone = message(capsys, api, thread_id="thread_gone", state="absent", **args)
         assert gone["changed"] is False and gone["message"] is None
+
+
+def test_flipped_to_absent_a_task_with_message_id_and_metadata_deletes_the_message(api, capsys) -> None:
+    thread = api.call("POST", "/threads", {"messages": [{"role": "user", "content": "first"}]})
+    first = api.call("GET", f"/threads/{thread['id']}/messages")["data"][0]
+    gone = message(capsys, api, thread_id=thread["id"], message_id=first["id"], metadata={"reviewed": "yes"}, state="absent")
+    assert gone["changed"] is True and gone["message"]["id"] == first["id"]
+    assert api.call("GET", f"/threads/{thread['id']}/messages")["data"] == []

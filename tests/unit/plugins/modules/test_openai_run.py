@@ -83,8 +83,6 @@ BAD_RUN_VALUES = [
     ({"run_id": "run_1", "tool_outputs": [{"tool_call_id": "c", "output": "a"}, {"tool_call_id": "c", "output": "b"}]},
      "tool_outputs answers tool_call_id c twice"),
     ({"run_id": "run_1", "tool_outputs": []}, "tool_outputs must list at least one"),
-    ({"state": "absent", "run_id": "run_1", "tool_outputs": [{"tool_call_id": "c", "output": "a"}]},
-     "tool_outputs cannot be used with state=absent"),
     ({"additional_messages": [{"role": "system", "content": "hi"}]}, "additional_messages[0].role must be one of user, assistant"),
     ({"additional_messages": [{"role": "user", "content": ""}]}, "additional_messages[0].content must be a non-empty string"),
     ({"thread_id": "thread_1/../../assistants"}, "thread_id must be an id"),
@@ -302,3 +300,12 @@ def test_the_key_lookup_ignores_runs_of_other_threads_a_server_lists(run_module,
     assert code == 0, result
     assert server.methods.count("POST") == 1
     assert result["changed"] is True
+
+
+def test_flipped_to_absent_a_task_with_tool_outputs_cancels_the_run_and_submits_nothing(run_module, server):
+    server.add((200, run_object("requires_action")), (200, run_object("cancelling")), (200, run_object("cancelled")))
+    code, result, _out = run_module(openai_run, run_id="run_1", thread_id="thread_1", state="absent",
+                                    tool_outputs=[{"tool_call_id": "call_1", "output": "sunny"}])
+    assert code == 0, result
+    assert result["changed"] is True and result["run"]["status"] == "cancelled"
+    assert [request.url.rsplit("/", 1)[-1] for request in server.sent if request.method == "POST"] == ["cancel"]

@@ -30,8 +30,6 @@ def thread(ident: str = "thread_1", **fields):
     ("options", "message"),
     [
         ({"state": "absent"}, "state is absent but all of the following are missing: thread_id"),
-        ({"thread_id": "thread_1", "state": "absent", "metadata": {"a": "b"}},
-         "metadata cannot be used with state=absent, which deletes the thread."),
         ({"metadata": {"count": 3}}, "metadata.count must be a string (quote it in YAML); got int 3."),
         ({"metadata": {f"k{n}": "v" for n in range(17)}}, "metadata may hold at most 16 pairs; got 17."),
         ({"messages": [{"role": "system", "content": "hi"}]}, "value of role must be one of: user, assistant, got: system"),
@@ -77,6 +75,28 @@ def test_a_lost_create_answer_is_not_sent_again(run_module, server):
     assert result["failed"] is True
     assert "it cannot be looked up, so it was not sent again" in result["msg"]
     assert requests_made(server) == [("POST", "/threads")]
+    # The thread may well exist: the task must not say it changed nothing (#12 item 3).
+    assert result["changed"] is True and result["thread_id"] is None
+
+
+def test_an_update_whose_answer_was_lost_still_reports_the_change_and_the_id(run_module, server):
+    server.add((200, thread()), *[connection_reset()] * 4)
+    result = run_module(Thread, thread_id="thread_1", metadata={"purpose": "demo"}).result
+    assert result["failed"] is True and "gave up after 4 attempts" in result["msg"]
+    assert result["changed"] is True and result["thread_id"] == "thread_1"
+
+
+def test_a_delete_that_failed_with_5xx_still_reports_the_change_and_the_id(run_module, server):
+    server.add((200, thread()), *[(500, {"error": {"message": "boom", "type": "server_error"}})] * 4)
+    result = run_module(Thread, thread_id="thread_1", state="absent").result
+    assert result["failed"] is True and result["changed"] is True and result["thread_id"] == "thread_1"
+    assert result["api_error"]["status"] == 500
+
+
+def test_an_update_refused_outright_changed_nothing(run_module, server):
+    server.add((200, thread()), (400, {"error": {"message": "Invalid metadata.", "type": "invalid_request_error"}}))
+    result = run_module(Thread, thread_id="thread_1", metadata={"purpose": "demo"}).result
+    assert result["failed"] is True and result.get("changed", False) is False
 
 
 def test_check_mode_without_thread_id_reports_a_new_thread_and_sends_nothing(run_module, server):
@@ -134,6 +154,14 @@ def test_absent_deletes_the_thread(run_module, server):
     assert requests_made(server) == [("GET", "/threads/thread_1"), ("DELETE", "/threads/thread_1")]
 
 
+def test_flipped_to_absent_a_task_keeps_its_creation_options_and_deletes_the_thread(run_module, server):
+    server.add((200, thread()), (200, {"id": "thread_1", "object": "thread.deleted", "deleted": True}))
+    result = run_module(Thread, thread_id="thread_1", state="absent", messages=[{"role": "user", "content": "hi"}],
+                        metadata={"purpose": "demo"}, tool_resources={"code_interpreter": {"file_ids": []}}).result
+    assert result["changed"] is True, result
+    assert requests_made(server) == [("GET", "/threads/thread_1"), ("DELETE", "/threads/thread_1")]
+
+
 def test_absent_with_a_missing_thread_changes_nothing(run_module, server):
     server.add(NOT_FOUND)
     result = run_module(Thread, thread_id="thread_9", state="absent").result
@@ -146,3 +174,40 @@ def test_absent_in_check_mode_sends_no_delete(run_module, server):
     result = run_module(Thread, thread_id="thread_1", state="absent", check=True).result
     assert result["changed"] is True
     assert requests_made(server) == [("GET", "/threads/thread_1")]
+
+
+# ---- a server that does not keep what it was asked to set (#12 item 9) ---------------------------
+
+def warnings_of(result):
+    # ansible-core 2.19 returns each warning as a structured summary, older cores as a string.
+    return json.dumps(result.get("warnings", []))
+
+
+def test_a_server_that_answers_an_update_without_the_metadata_gets_a_warning_naming_it(run_module, server):
+    server.add((200, thread()), (200, thread(metadata={})))
+    result = run_module(Thread, thread_id="thread_1", metadata={"purpose": "demo"}).result
+    assert result["changed"] is True
+    assert "The server did not keep the metadata it was asked to set on thread thread_1" in warnings_of(result)
+
+
+def test_a_server_whose_threads_have_no_metadata_field_gets_a_warning_not_silence(run_module, server):
+    # open-assistant-api answers threads with metadata_ instead of metadata.
+    dropped = {"id": "thread_1", "object": "thread", "created_at": 1700000000, "metadata_": {}, "tool_resources": {}}
+    server.add((200, dropped))
+    result = run_module(Thread, thread_id="thread_1", metadata={"purpose": "demo"}).result
+    assert result["changed"] is False
+    assert "The server's thread thread_1 has no metadata, so the metadata this task sets can be neither compared nor kept" \
+        in warnings_of(result)
+
+
+def test_a_create_answered_without_the_metadata_gets_a_warning(run_module, server):
+    server.add((200, {"id": "thread_new", "object": "thread", "created_at": 1700000000, "metadata_": {"purpose": "demo"}}))
+    result = run_module(Thread, metadata={"purpose": "demo"}).result
+    assert result["changed"] is True and result["thread_id"] == "thread_new"
+    assert "did not keep the metadata it was asked to set on thread thread_new: its answer has no metadata" in warnings_of(result)
+
+
+def test_an_update_the_server_kept_gives_no_warning(run_module, server):
+    server.add((200, thread()), (200, thread(metadata={"purpose": "demo"})))
+    result = run_module(Thread, thread_id="thread_1", metadata={"purpose": "demo"}).result
+    assert result["changed"] is True and "warnings" not in result
