@@ -11,6 +11,7 @@ stream of a create; poll_until polls, never past the deadline), and report. Noth
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
@@ -19,7 +20,7 @@ import typing as t
 from ._api import get_run, newest_run, output_text, run_messages, run_steps
 from ._client import ApiResponse, Client, EventStream
 from ._desired_state import changed_fields
-from ._errors import ApiError, TaskFailed
+from ._errors import ApiError, NoApiAtBase, TaskFailed
 from ._idempotency import IDEMPOTENCY_METADATA_KEY, find_run_by_key, keyed_payload
 from ._options import normalize_messages, normalize_response_format, normalize_tools
 
@@ -108,6 +109,20 @@ class RunEngine:
     def made(self) -> dict[str, t.Any]:
         """What a failed task still reports: whether it changed anything, its thread and its run."""
         return {"changed": self.changed, "thread_id": self.thread_id, "run": self.run}
+
+    @contextlib.contextmanager
+    def creating(self) -> t.Iterator[None]:
+        """Around a create: the task changed something unless the server refused it outright (nothing applied)."""
+        before, self.changed = self.changed, True
+        try:
+            yield
+        except NoApiAtBase:
+            self.changed = before
+            raise
+        except ApiError as exc:
+            if not exc.maybe_applied:
+                self.changed = before
+            raise
 
     # ---- request bodies ------------------------------------------------------------------------
 
@@ -202,12 +217,13 @@ class RunEngine:
     def create_thread_and_run(self, payload: dict[str, t.Any]) -> dict[str, t.Any]:
         """A new thread and its run in one request. A thread cannot be found again, so a create that may
         have been applied is never re-sent (no find_existing)."""
-        self.changed = True
         if self.check_mode:
+            self.changed = True
             self.diff["after"] = {"status": "queued", "metadata": payload.get("metadata") or {}}
             return self.result(None)
         try:
-            response = self.client.create("threads", "runs", body=self._body(payload), stream=self.waits_on_stream)
+            with self.creating():
+                response = self.client.create("threads", "runs", body=self._body(payload), stream=self.waits_on_stream)
         except ApiError as exc:
             if exc.status != 404:
                 raise
@@ -259,9 +275,9 @@ class RunEngine:
     def _create_run(self, payload: dict[str, t.Any], key: str, newest: dict[str, t.Any] | None) -> dict[str, t.Any]:
         if newest is not None and newest.get("status") in ACTIVE:
             self.make_room(newest)
-        # Only now: waiting for a blocker that never finishes changed nothing.
-        self.changed = True
         if self.check_mode:
+            # Only now: waiting for a blocker that never finishes changed nothing.
+            self.changed = True
             predicted = {"status": "queued", "metadata": payload.get("metadata") or {}}
             self.diff["after"] = predicted
             return self.result(None)
@@ -270,9 +286,10 @@ class RunEngine:
             return self._find_by_key(key)[0]
 
         try:
-            response = self.client.create(
-                "threads", self.thread_id, "runs", body=self._body(payload), find_existing=find_existing, stream=self.waits_on_stream,
-            )
+            with self.creating():
+                response = self.client.create(
+                    "threads", self.thread_id, "runs", body=self._body(payload), find_existing=find_existing, stream=self.waits_on_stream,
+                )
         except ApiError as exc:
             if not (exc.status == 400 and _BUSY_THREAD.search(exc.message or "")):
                 raise
@@ -281,17 +298,18 @@ class RunEngine:
             if newest is None or newest.get("status") not in ACTIVE:
                 raise
             self.make_room(newest)
-            response = self.client.create(
-                "threads", self.thread_id, "runs", body=self._body(payload), find_existing=find_existing, stream=self.waits_on_stream,
-            )
+            with self.creating():
+                response = self.client.create(
+                    "threads", self.thread_id, "runs", body=self._body(payload), find_existing=find_existing, stream=self.waits_on_stream,
+                )
         run, headers = self.wait_on_stream(response)
         if run is None:
             # The stream broke before it named the run: the key says whether the create was applied.
             run = find_existing()
             if run is None:
-                run, headers = self.wait_on_stream(
-                    self.client.create("threads", self.thread_id, "runs", body=payload, find_existing=find_existing)
-                )
+                with self.creating():
+                    response = self.client.create("threads", self.thread_id, "runs", body=payload, find_existing=find_existing)
+                run, headers = self.wait_on_stream(response)
         return self.wait_and_report(run, headers)
 
     def make_room(self, active: dict[str, t.Any]) -> None:

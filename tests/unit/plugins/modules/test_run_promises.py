@@ -16,14 +16,11 @@ import requests
 
 from ansible_collections.llmops.assistants.plugins.module_utils._idempotency import IDEMPOTENCY_METADATA_KEY, idempotency_value
 from ansible_collections.llmops.assistants.plugins.modules import openai_run, openai_thread_run
-from ansible_collections.llmops.assistants.tests.unit.plugins.modules.test_reliability_run_faults import (
-    MESSAGE,
-    RUN_TASK,
-    page,
-    run_object,
-    server_error,
-)
-from ansible_collections.llmops.assistants.tests.unit.plugins.modules.test_openai_run import sse, warning_texts
+from ansible_collections.llmops.assistants.tests.unit.plugins.fakes import page, run_object, server_error, sse, warning_texts
+
+RUN_TASK = {"thread_id": "thread_1", "assistant_id": "asst_1"}
+MESSAGE = {"id": "msg_1", "object": "thread.message", "role": "assistant", "run_id": "run_1", "thread_id": "thread_1",
+           "content": [{"type": "text", "text": {"value": "Paris", "annotations": []}}]}
 
 
 class FakeSocket:
@@ -147,6 +144,14 @@ def test_reads_that_fail_after_a_polled_create_still_report_the_run(run_module, 
     assert result["changed"] is True
     assert result["run"]["id"] == "run_1"
     assert result["thread_id"] == "thread_1"
+
+
+def test_a_create_the_server_refused_changed_nothing(run_module, server):
+    server.add((200, page()), (400, {"error": {"message": "Invalid 'model': no such model.", "type": "invalid_request_error"}}))
+    code, result, _out = run_module(openai_run, stream=False, **RUN_TASK)
+    assert code == 1
+    assert "no such model" in result["msg"]
+    assert result["changed"] is False and result.get("run") is None
 
 
 def test_a_new_thread_and_run_whose_reads_fail_still_report_both(run_module, server, clock):
