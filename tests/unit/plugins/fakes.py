@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import io
 import typing as t
 from unittest import mock
 from urllib.parse import parse_qs, parse_qsl, urlsplit
@@ -293,3 +294,46 @@ def use_netrc(tmp_path: t.Any, monkeypatch: t.Any, text: str) -> None:
     netrc.write_text(text, encoding="utf-8")
     os.chmod(netrc, 0o600)
     monkeypatch.setenv("NETRC", str(netrc))
+
+
+# ---- API objects and responses the module tests script ----
+
+def run_object(status: str = "completed", run_id: str = "run_1", **fields: t.Any) -> dict[str, t.Any]:
+    """A run as the API returns it, on thread_1 of asst_1."""
+    run = {
+        "id": run_id, "object": "thread.run", "thread_id": "thread_1", "assistant_id": "asst_1", "status": status,
+        "created_at": 1700000000, "metadata": {}, "last_error": None, "required_action": None, "expires_at": None,
+    }
+    run.update(fields)
+    return run
+
+
+def page(*items: dict[str, t.Any], has_more: bool = False) -> dict[str, t.Any]:
+    """One page of a list, as the API returns it."""
+    return {"object": "list", "data": list(items), "first_id": items[0]["id"] if items else None,
+            "last_id": items[-1]["id"] if items else None, "has_more": has_more}
+
+
+def server_error(status: int) -> tuple[int, dict[str, t.Any]]:
+    return (status, {"error": {"message": "The server had an error.", "type": "server_error", "code": None}})
+
+
+def sse(*events: tuple[str, t.Any], cut: bool = False) -> t.Callable[[t.Any], requests.Response]:
+    """A text/event-stream response from (event, data) pairs, read as it streams; cut leaves out the end."""
+    body = "".join(f"event: {name}\ndata: {json.dumps(data)}\n\n" for name, data in events)
+    if not cut:
+        body += "event: done\ndata: [DONE]\n\n"
+
+    def respond(_request: t.Any) -> requests.Response:
+        response = requests.Response()
+        response.status_code = 200
+        response.headers["Content-Type"] = "text/event-stream"
+        response.raw = io.BytesIO(body.encode())
+        return response
+
+    return respond
+
+
+def warning_texts(result: dict[str, t.Any]) -> list[str]:
+    """Warnings as text: ansible-core 2.19+ prints them as structured summaries."""
+    return [item if isinstance(item, str) else item["event"]["msg"] for item in result.get("warnings", [])]

@@ -6,41 +6,24 @@ option and send nothing; the engine's waiting and create safety, on a scripted s
 
 from __future__ import annotations
 
-import io
 import json
 
 import pytest
-import requests
 
 from ansible_collections.llmops.assistants.plugins.modules import openai_run, openai_thread_run
 from ansible_collections.llmops.assistants.tests.unit.plugins.fakes import (
     connection_reset,
+    page,
+    run_object,
+    sse,
+    warning_texts,
 )
 
 FUNCTION = {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}
 
 
-def run_object(status="completed", run_id="run_1", **fields):
-    run = {
-        "id": run_id, "object": "thread.run", "thread_id": "thread_1", "assistant_id": "asst_1", "status": status,
-        "created_at": 1700000000, "metadata": {}, "last_error": None, "required_action": None, "expires_at": None,
-    }
-    run.update(fields)
-    return run
-
-
-def page(*items, has_more=False):
-    return {"object": "list", "data": list(items), "first_id": items[0]["id"] if items else None,
-            "last_id": items[-1]["id"] if items else None, "has_more": has_more}
-
-
 MESSAGE = {"id": "msg_1", "object": "thread.message", "role": "assistant", "run_id": "run_1",
            "content": [{"type": "text", "text": {"value": "Paris", "annotations": []}}]}
-
-
-def warning_texts(result):
-    """Warnings as text: ansible-core 2.19+ prints them as structured summaries."""
-    return [item if isinstance(item, str) else item["event"]["msg"] for item in result.get("warnings", [])]
 
 
 RUN = {"thread_id": "thread_1", "assistant_id": "asst_1"}
@@ -222,22 +205,6 @@ def test_check_mode_sends_only_reads_and_reports_the_create(run_module, server):
     assert result["changed"] is True
     assert result["run"] is None
     assert server.methods == ["GET"]
-
-
-def sse(*events, cut=False):
-    """A text/event-stream response body from (event, data) pairs; cut leaves out the end."""
-    body = "".join(f"event: {name}\ndata: {json.dumps(data)}\n\n" for name, data in events)
-    if not cut:
-        body += "event: done\ndata: [DONE]\n\n"
-
-    def respond(request):
-        response = requests.Response()
-        response.status_code = 200
-        response.headers["Content-Type"] = "text/event-stream"
-        response.raw = io.BytesIO(body.encode())  # read as it streams, like a real connection
-        return response
-
-    return respond
 
 
 def test_waiting_on_the_event_stream_needs_no_poll(run_module, server):

@@ -206,6 +206,8 @@ NESTED_TASKS = {
     "openai_run tool_outputs": (openai_run, {**RUN, "run_id": "run_1", "tool_outputs": [{"tool_call_id": "call_1", "output": "ok"}]}),
     "openai_thread_run": (openai_thread_run, {"assistant_id": "asst_1", **RUN_OPTIONS, "tool_resources": TOOL_RESOURCES,
                                               "thread": {"messages": [MESSAGE], "metadata": {"k": "v"}, "tool_resources": NEW_STORE}}),
+    "openai_thread_run existing thread": (
+        openai_thread_run, {"assistant_id": "asst_1", "existing_thread_id": "thread_1", "additional_messages": [MESSAGE]}),
     "openai_thread_run tool_outputs": (
         openai_thread_run, {"thread_id": "thread_1", "run_id": "run_1", "tool_outputs": [{"tool_call_id": "call_1", "output": "ok"}]}),
     "openai_assistant": (openai_assistant, {"name": "a", "model": "gpt-4o", "tools": TOOLS, "tool_resources": NEW_STORE,

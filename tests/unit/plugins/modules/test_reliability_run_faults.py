@@ -10,11 +10,9 @@ been applied, waits as long as the server said, and a failure that is a sentence
 
 from __future__ import annotations
 
-import io
 import json
 
 import pytest
-import requests
 
 from ansible_collections.llmops.assistants.plugins.module_utils._idempotency import IDEMPOTENCY_METADATA_KEY
 from ansible_collections.llmops.assistants.plugins.module_utils._run_engine import POLL_FIRST
@@ -22,24 +20,16 @@ from ansible_collections.llmops.assistants.plugins.modules import openai_run, op
 from ansible_collections.llmops.assistants.tests.unit.plugins.fakes import (
     connection_reset,
     make_response,
+    page,
     read_timeout,
+    run_object,
+    server_error,
+    sse,
 )
 
 RUN_TASK = {"thread_id": "thread_1", "assistant_id": "asst_1"}
 MESSAGE = {"id": "msg_1", "object": "thread.message", "role": "assistant", "run_id": "run_1", "thread_id": "thread_1",
            "content": [{"type": "text", "text": {"value": "Paris", "annotations": []}}]}
-
-
-def run_object(status="completed", run_id="run_1", **fields):
-    run = {"id": run_id, "object": "thread.run", "thread_id": "thread_1", "assistant_id": "asst_1", "status": status,
-           "created_at": 1700000000, "metadata": {}, "last_error": None, "required_action": None, "expires_at": None}
-    run.update(fields)
-    return run
-
-
-def page(*items):
-    return {"object": "list", "data": list(items), "first_id": items[0]["id"] if items else None,
-            "last_id": items[-1]["id"] if items else None, "has_more": False}
 
 
 def rate_limited(retry_after_ms=None, retry_after=None):
@@ -49,10 +39,6 @@ def rate_limited(retry_after_ms=None, retry_after=None):
     if retry_after is not None:
         headers["retry-after"] = str(retry_after)
     return (429, {"error": {"message": "Rate limit reached.", "type": "requests", "code": "rate_limit_exceeded"}}, headers)
-
-
-def server_error(status):
-    return (status, {"error": {"message": "The server had an error.", "type": "server_error", "code": None}})
 
 
 class Applied:
@@ -69,19 +55,6 @@ class Applied:
         def respond(_request):
             return make_response(200, page(run_object(status, metadata=self.body["metadata"])))
         return respond
-
-
-def sse(*events):
-    body = "".join(f"event: {name}\ndata: {json.dumps(data)}\n\n" for name, data in events) + "event: done\ndata: [DONE]\n\n"
-
-    def respond(_request):
-        response = requests.Response()
-        response.status_code = 200
-        response.headers["Content-Type"] = "text/event-stream"
-        response.raw = io.BytesIO(body.encode())
-        return response
-
-    return respond
 
 
 def posts(server):

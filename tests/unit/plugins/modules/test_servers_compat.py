@@ -16,6 +16,8 @@ from ansible_collections.llmops.assistants.plugins.module_utils import _auth
 from ansible_collections.llmops.assistants.plugins.modules import openai_run, openai_run_info
 from ansible_collections.llmops.assistants.tests.unit.plugins.fakes import (
     API_KEY,
+    run_object,
+    warning_texts,
 )
 
 FOUNDRY = "https://myresource.services.ai.azure.com/api/projects/myproject"
@@ -34,13 +36,6 @@ def secrets():
     return SECRETS
 
 
-def run_object(status="completed", **fields):
-    run = {"id": "run_1", "object": "thread.run", "thread_id": "thread_1", "assistant_id": "asst_1", "status": status,
-           "created_at": 1700000000, "metadata": {}, "last_error": None, "required_action": None, "expires_at": None}
-    run.update(fields)
-    return run
-
-
 def step(number):
     return {"id": f"step_{number}", "object": "thread.run.step", "run_id": "run_1", "type": "message_creation",
             "status": "completed", "step_details": {"type": "message_creation", "message_creation": {"message_id": "msg_1"}}}
@@ -54,11 +49,6 @@ MESSAGE = {"id": "msg_1", "object": "thread.message", "role": "assistant", "run_
 def _fresh_warnings(monkeypatch):
     """Ansible keeps a module's warnings in a process-wide collection; each test runs a module of its own."""
     monkeypatch.setattr(ansible_warnings, "_global_warnings", type(ansible_warnings._global_warnings)())
-
-
-def warning_texts(result):
-    """Warnings as text: ansible-core 2.19+ prints them as structured summaries."""
-    return [item if isinstance(item, str) else item["event"]["msg"] for item in result.get("warnings", [])]
 
 
 AZURE = {"api_base": FOUNDRY, "api_version": "2025-05-15-preview", "azure_ad_token": TOKEN}
