@@ -16,6 +16,7 @@ A reply is an object with any of:
   finish: "stop" | "length" | "content_filter" | "tool_calls"      usage: {...} (default: counted)
   status: N, message, retry_after (header value), retry_after_ms      (an error answer)
   delay: seconds before answering   chunk_delay: seconds between chunks
+  await_requests: N (answer only once N requests have arrived in all; 500 if they do not within 10 s)
   drop: true (close without answering)   drop_after: N (close after N chunks)   stream: false (one JSON answer)
   close: true (end the stream by closing the connection; default: a chunked body on a kept-alive connection)
 GET /__requests lists what was received (body, headers without the key's value, time).
@@ -52,6 +53,7 @@ class StandIn(ThreadingHTTPServer):
         self.started = time.monotonic()
         self.idle_close = idle_close  # close a kept-alive connection idle this long (seconds; None: never)
         self.closed = 0  # connections closed so far
+        self.abandoned = 0  # streams the client closed before their end
 
     def server_bind(self) -> None:
         # skip HTTPServer's FQDN lookup, which can stall without DNS
@@ -170,6 +172,9 @@ class _Handler(BaseHTTPRequestHandler):
                                            "code": "invalid_api_key"}})
                 return
         reply = self.server.next_reply(body)
+        if "await_requests" in reply and not self._await_requests(int(reply["await_requests"])):
+            self._json(500, {"error": {"message": f"fewer than {reply['await_requests']} requests arrived within 10 s", "type": "server_error"}})
+            return
         time.sleep(float(reply.get("delay", 0)))
         if reply.get("drop"):
             self.connection.shutdown(socket.SHUT_RDWR)
@@ -253,6 +258,18 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+            with self.server.lock:
+                self.server.abandoned += 1
+
+    def _await_requests(self, count: int, timeout: float = 10.0) -> bool:
+        """Whether `count` requests arrived in all within `timeout` (a test's proof that calls overlap)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.server.lock:
+                if len(self.server.requests) >= count:
+                    return True
+            time.sleep(0.01)
+        return False
 
 
 class StandInHandle:
