@@ -7,7 +7,6 @@ the run filter, and bad input refused by name with no request sent."""
 
 from __future__ import annotations
 
-import json
 import sys
 import typing as t
 from pathlib import Path
@@ -17,7 +16,6 @@ import requests
 
 from ansible.module_utils.common import warnings as ansible_warnings
 from ansible_collections.llmops.assistants.plugins.modules import openai_message, openai_messages_info
-from ansible_collections.llmops.assistants.tests.unit.plugins.fakes import module_args
 
 TOOLS = Path(__file__).resolve().parents[4] / "tools"
 if str(TOOLS) not in sys.path:
@@ -33,8 +31,8 @@ def _fresh_warnings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ansible_warnings, "_global_warnings", type(ansible_warnings._global_warnings)())
 
 
-@pytest.fixture(scope="module", name="server")
-def fixture_server() -> t.Iterator[t.Any]:
+@pytest.fixture(scope="module", name="local_server")
+def fixture_local_server() -> t.Iterator[t.Any]:
     handle = start_server(run_seconds=0.05, poll_after_ms=10)
     try:
         yield handle
@@ -61,83 +59,90 @@ class Api:
 
 
 @pytest.fixture(name="api")
-def fixture_api(server: t.Any) -> t.Iterator[Api]:
-    api = Api(server.base)
-    api.session.post(f"{server.base}/__control/reset", json={}, timeout=10)
+def fixture_api(local_server: t.Any) -> t.Iterator[Api]:
+    api = Api(local_server.base)
+    api.session.post(f"{local_server.base}/__control/reset", json={}, timeout=10)
     yield api
     api.session.close()
 
 
-def run(module: t.Any, capsys: pytest.CaptureFixture[str], api: Api, **args: t.Any) -> dict[str, t.Any]:
-    args = {"api_base": f"{api.base}/v1", "api_key": "sk-test", "max_retries": 0, **args}
-    with module_args(args), pytest.raises(SystemExit):
-        module.main()
-    return json.loads(capsys.readouterr().out)
+@pytest.fixture(name="server")
+def fixture_server() -> requests.adapters.HTTPAdapter:
+    """run_module's transport: real HTTP, to the local server."""
+    return requests.adapters.HTTPAdapter()
 
 
-def message(capsys, api, **args):
-    return run(openai_message, capsys, api, **args)
+@pytest.fixture(name="task_defaults")
+def fixture_task_defaults(local_server: t.Any) -> dict[str, t.Any]:
+    return {"api_base": f"{local_server.base}/v1", "api_key": "sk-test", "max_retries": 0}
 
 
-def messages_info(capsys, api, **args):
-    return run(openai_messages_info, capsys, api, **args)
+@pytest.fixture(name="secrets")
+def fixture_secrets() -> tuple[str, ...]:
+    return ("sk-test",)
 
 
-def test_add_then_the_same_task_finds_its_message(api, capsys) -> None:
+@pytest.fixture(name="task")
+def fixture_task(run_module: t.Any) -> t.Callable[..., dict[str, t.Any]]:
+    """task(module, **options) -> the module's result."""
+    return lambda module, **args: run_module(module, **args).result
+
+
+def test_add_then_the_same_task_finds_its_message(api, task) -> None:
     thread = api.call("POST", "/threads", {})
-    added = message(capsys, api, thread_id=thread["id"], content="Hello", metadata={"source": "test"})
+    added = task(openai_message, thread_id=thread["id"], content="Hello", metadata={"source": "test"})
     assert added["changed"] is True
     assert added["message"]["text"] == "Hello" and added["message"]["role"] == "user"
     assert added["message"]["metadata"]["source"] == "test" and "ansible_idempotency_key" in added["message"]["metadata"]
-    again = message(capsys, api, thread_id=thread["id"], content="Hello", metadata={"source": "test"})
+    again = task(openai_message, thread_id=thread["id"], content="Hello", metadata={"source": "test"})
     assert again["changed"] is False and again["message"]["id"] == added["message"]["id"]
     assert len(api.call("GET", f"/threads/{thread['id']}/messages")["data"]) == 1
 
 
-def test_check_mode_adds_nothing_and_says_it_would(api, capsys) -> None:
+def test_check_mode_adds_nothing_and_says_it_would(api, task) -> None:
     thread = api.call("POST", "/threads", {})
     api.forget_requests()
-    checked = message(capsys, api, thread_id=thread["id"], content="Hello", _ansible_check_mode=True, _ansible_diff=True)
+    checked = task(openai_message, thread_id=thread["id"], content="Hello", _ansible_check_mode=True, _ansible_diff=True)
     assert checked["changed"] is True and checked["message"] is None
     assert checked["diff"]["before"] == {} and checked["diff"]["after"]["role"] == "user"
     assert api.call("GET", f"/threads/{thread['id']}/messages")["data"] == []
     assert {entry["method"] for entry in api.requests_seen()} == {"GET"}
 
 
-def test_changed_metadata_updates_the_same_message_and_message_id_updates_any(api, capsys) -> None:
+def test_changed_metadata_updates_the_same_message_and_message_id_updates_any(api, task) -> None:
     thread = api.call("POST", "/threads", {"messages": [{"role": "user", "content": "first"}]})
-    added = message(capsys, api, thread_id=thread["id"], role="assistant", content=[{"type": "text", "text": "Answer"}], metadata={"v": "1"})
-    changed = message(capsys, api, thread_id=thread["id"], role="assistant", content=[{"type": "text", "text": "Answer"}], metadata={"v": "2"},
+    added = task(openai_message, thread_id=thread["id"], role="assistant", content=[{"type": "text", "text": "Answer"}], metadata={"v": "1"})
+    changed = task(openai_message, thread_id=thread["id"], role="assistant", content=[{"type": "text", "text": "Answer"}], metadata={"v": "2"},
                       _ansible_diff=True)
     assert changed["changed"] is True and changed["message"]["id"] == added["message"]["id"]
     assert changed["message"]["metadata"] == {"v": "2", "ansible_idempotency_key": added["message"]["metadata"]["ansible_idempotency_key"]}
     assert changed["diff"]["before"]["metadata"]["v"] == "1" and changed["diff"]["after"]["metadata"]["v"] == "2"
     first = api.call("GET", f"/threads/{thread['id']}/messages", order="asc")["data"][0]
-    by_id = message(capsys, api, thread_id=thread["id"], message_id=first["id"], metadata={"reviewed": "yes"})
+    by_id = task(openai_message, thread_id=thread["id"], message_id=first["id"], metadata={"reviewed": "yes"})
     assert by_id["changed"] is True and by_id["message"]["metadata"] == {"reviewed": "yes"}
-    same = message(capsys, api, thread_id=thread["id"], message_id=first["id"], metadata={"reviewed": "yes"})
+    same = task(openai_message, thread_id=thread["id"], message_id=first["id"], metadata={"reviewed": "yes"})
     assert same["changed"] is False
 
 
-def test_delete_by_id_and_by_the_task_that_added_it(api, capsys) -> None:
+def test_delete_by_id_and_by_the_task_that_added_it(api, task) -> None:
     thread = api.call("POST", "/threads", {})
-    added = message(capsys, api, thread_id=thread["id"], content="bye")
-    gone = message(capsys, api, thread_id=thread["id"], content="bye", state="absent")
+    added = task(openai_message, thread_id=thread["id"], content="bye")
+    gone = task(openai_message, thread_id=thread["id"], content="bye", state="absent")
     assert gone["changed"] is True and gone["message"]["id"] == added["message"]["id"]
     assert api.call("GET", f"/threads/{thread['id']}/messages")["data"] == []
-    again = message(capsys, api, thread_id=thread["id"], content="bye", state="absent")
+    again = task(openai_message, thread_id=thread["id"], content="bye", state="absent")
     assert again["changed"] is False and again["message"] is None
-    other = message(capsys, api, thread_id=thread["id"], content="other", idempotency_key="k1")
-    checked = message(capsys, api, thread_id=thread["id"], message_id=other["message"]["id"], state="absent", _ansible_check_mode=True)
+    other = task(openai_message, thread_id=thread["id"], content="other", idempotency_key="k1")
+    checked = task(openai_message, thread_id=thread["id"], message_id=other["message"]["id"], state="absent", _ansible_check_mode=True)
     assert checked["changed"] is True and len(api.call("GET", f"/threads/{thread['id']}/messages")["data"]) == 1
-    by_key = message(capsys, api, thread_id=thread["id"], idempotency_key="k1", state="absent")
+    by_key = task(openai_message, thread_id=thread["id"], idempotency_key="k1", state="absent")
     assert by_key["changed"] is True and api.call("GET", f"/threads/{thread['id']}/messages")["data"] == []
 
 
-def test_adding_during_an_active_run_fails_with_the_api_message(api, capsys) -> None:
+def test_adding_during_an_active_run_fails_with_the_api_message(api, task) -> None:
     assistant = api.call("POST", "/assistants", {"model": "gpt-4o"})
     run_ = api.call("POST", "/threads/runs", {"assistant_id": assistant["id"], "metadata": {"sim_seconds": "60"}})
-    failed = message(capsys, api, thread_id=run_["thread_id"], content="more")
+    failed = task(openai_message, thread_id=run_["thread_id"], content="more")
     assert failed["failed"] is True
     assert failed["msg"].endswith(f"(HTTP 400, invalid_request_error): Can't add messages to {run_['thread_id']} while a run {run_['id']} is active.")
 
@@ -154,9 +159,9 @@ def test_adding_during_an_active_run_fails_with_the_api_message(api, capsys) -> 
     ({"message_id": "../x"}, "message_id must be an id"),
     ({"content": "x", "role": "system"}, "value of role must be one of: user, assistant"),
 ])
-def test_bad_input_names_the_option_and_sends_nothing(api, capsys, args, text) -> None:
+def test_bad_input_names_the_option_and_sends_nothing(api, task, args, text) -> None:
     api.forget_requests()
-    failed = message(capsys, api, thread_id="thread_x", **args)
+    failed = task(openai_message, thread_id="thread_x", **args)
     assert failed["failed"] is True and text in failed["msg"]
     assert api.requests_seen() == []
 
@@ -169,37 +174,37 @@ def _thread_of(api: Api, count: int) -> tuple[str, list[str]]:
     return thread["id"], ids
 
 
-def test_listing_in_both_orders_with_text(api, capsys) -> None:
+def test_listing_in_both_orders_with_text(api, task) -> None:
     thread_id, ids = _thread_of(api, 5)
-    newest = messages_info(capsys, api, thread_id=thread_id, limit=2)
+    newest = task(openai_messages_info, thread_id=thread_id, limit=2)
     assert [m["id"] for m in newest["messages"]] == ids[::-1][:2] and newest["has_more"] is True
     assert [m["text"] for m in newest["messages"]] == ["m4", "m3"] and newest["changed"] is False
-    oldest = messages_info(capsys, api, thread_id=thread_id, order="asc")
+    oldest = task(openai_messages_info, thread_id=thread_id, order="asc")
     assert [m["id"] for m in oldest["messages"]] == ids and oldest["has_more"] is False
     assert (oldest["first_id"], oldest["last_id"]) == (ids[0], ids[-1])
 
 
-def test_paging_both_ways_is_exact_and_all_pages_takes_the_fewest_requests(api, capsys) -> None:
+def test_paging_both_ways_is_exact_and_all_pages_takes_the_fewest_requests(api, task) -> None:
     thread_id, ids = _thread_of(api, 7)
-    first = messages_info(capsys, api, thread_id=thread_id, order="asc", limit=3)
-    second = messages_info(capsys, api, thread_id=thread_id, order="asc", limit=3, after=first["last_id"])
-    third = messages_info(capsys, api, thread_id=thread_id, order="asc", limit=3, after=second["last_id"])
+    first = task(openai_messages_info, thread_id=thread_id, order="asc", limit=3)
+    second = task(openai_messages_info, thread_id=thread_id, order="asc", limit=3, after=first["last_id"])
+    third = task(openai_messages_info, thread_id=thread_id, order="asc", limit=3, after=second["last_id"])
     assert [m["id"] for page in (first, second, third) for m in page["messages"]] == ids
     assert [page["has_more"] for page in (first, second, third)] == [True, True, False]
-    back = messages_info(capsys, api, thread_id=thread_id, order="asc", limit=2, before=second["first_id"])
+    back = task(openai_messages_info, thread_id=thread_id, order="asc", limit=2, before=second["first_id"])
     assert [m["id"] for m in back["messages"]] == ids[1:3] and back["has_more"] is True
     api.forget_requests()
-    every = messages_info(capsys, api, thread_id=thread_id, all_pages=True)
+    every = task(openai_messages_info, thread_id=thread_id, all_pages=True)
     assert [m["id"] for m in every["messages"]] == ids[::-1] and every["has_more"] is False
     assert len([r for r in api.requests_seen() if r["path"].endswith("/messages")]) == 1
 
 
-def test_the_run_filter_returns_the_runs_answer(api, capsys) -> None:
+def test_the_run_filter_returns_the_runs_answer(api, task) -> None:
     assistant = api.call("POST", "/assistants", {"model": "gpt-4o"})
     body = {"assistant_id": assistant["id"], "thread": {"messages": [{"role": "user", "content": "hi"}]}, "metadata": {"sim_seconds": "0"}}
     run_ = api.call("POST", "/threads/runs", body)
     api.call("GET", f"/threads/{run_['thread_id']}/runs/{run_['id']}")  # the clock moves the run to its end
-    answer = messages_info(capsys, api, thread_id=run_["thread_id"], run_id=run_["id"])
+    answer = task(openai_messages_info, thread_id=run_["thread_id"], run_id=run_["id"])
     assert [(m["role"], m["text"], m["run_id"]) for m in answer["messages"]] == [("assistant", "Echo: hi", run_["id"])]
 
 
@@ -210,32 +215,32 @@ def test_the_run_filter_returns_the_runs_answer(api, capsys) -> None:
     ({"run_id": "run 1"}, "run_id must be an id"),
     ({"order": "up"}, "value of order must be one of: asc, desc"),
 ])
-def test_info_bad_input_names_the_option_and_sends_nothing(api, capsys, args, text) -> None:
+def test_info_bad_input_names_the_option_and_sends_nothing(api, task, args, text) -> None:
     api.forget_requests()
-    failed = messages_info(capsys, api, thread_id="thread_x", **args)
+    failed = task(openai_messages_info, thread_id="thread_x", **args)
     assert failed["failed"] is True and text in failed["msg"]
     assert api.requests_seen() == []
 
 
-def test_a_missing_thread_is_named(api, capsys) -> None:
-    failed = messages_info(capsys, api, thread_id="thread_gone")
+def test_a_missing_thread_is_named(api, task) -> None:
+    failed = task(openai_messages_info, thread_id="thread_gone")
     assert failed["failed"] is True and failed["msg"].startswith("Thread thread_gone was not found")
 
 
-def test_a_missing_message_or_thread_is_named_and_absent_is_unchanged(api, capsys) -> None:
+def test_a_missing_message_or_thread_is_named_and_absent_is_unchanged(api, task) -> None:
     thread = api.call("POST", "/threads", {})
-    missing = message(capsys, api, thread_id=thread["id"], message_id="msg_gone", metadata={"a": "b"})
+    missing = task(openai_message, thread_id=thread["id"], message_id="msg_gone", metadata={"a": "b"})
     assert missing["failed"] is True and missing["msg"].startswith(f"Message msg_gone was not found on thread {thread['id']}")
-    no_thread = message(capsys, api, thread_id="thread_gone", content="hi")
+    no_thread = task(openai_message, thread_id="thread_gone", content="hi")
     assert no_thread["failed"] is True and no_thread["msg"].startswith("Thread thread_gone was not found")
     for args in ({"message_id": "msg_gone"}, {"content": "hi"}):
-        gone = message(capsys, api, thread_id="thread_gone", state="absent", **args)
+        gone = task(openai_message, thread_id="thread_gone", state="absent", **args)
         assert gone["changed"] is False and gone["message"] is None
 
 
-def test_flipped_to_absent_a_task_with_message_id_and_metadata_deletes_the_message(api, capsys) -> None:
+def test_flipped_to_absent_a_task_with_message_id_and_metadata_deletes_the_message(api, task) -> None:
     thread = api.call("POST", "/threads", {"messages": [{"role": "user", "content": "first"}]})
     first = api.call("GET", f"/threads/{thread['id']}/messages")["data"][0]
-    gone = message(capsys, api, thread_id=thread["id"], message_id=first["id"], metadata={"reviewed": "yes"}, state="absent")
+    gone = task(openai_message, thread_id=thread["id"], message_id=first["id"], metadata={"reviewed": "yes"}, state="absent")
     assert gone["changed"] is True and gone["message"]["id"] == first["id"]
     assert api.call("GET", f"/threads/{thread['id']}/messages")["data"] == []
