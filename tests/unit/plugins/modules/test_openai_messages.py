@@ -113,7 +113,7 @@ def test_changed_metadata_updates_the_same_message_and_message_id_updates_any(ap
     thread = api.call("POST", "/threads", {"messages": [{"role": "user", "content": "first"}]})
     added = task(openai_message, thread_id=thread["id"], role="assistant", content=[{"type": "text", "text": "Answer"}], metadata={"v": "1"})
     changed = task(openai_message, thread_id=thread["id"], role="assistant", content=[{"type": "text", "text": "Answer"}], metadata={"v": "2"},
-                      _ansible_diff=True)
+                   _ansible_diff=True)
     assert changed["changed"] is True and changed["message"]["id"] == added["message"]["id"]
     assert changed["message"]["metadata"] == {"v": "2", "ansible_idempotency_key": added["message"]["metadata"]["ansible_idempotency_key"]}
     assert changed["diff"]["before"]["metadata"]["v"] == "1" and changed["diff"]["after"]["metadata"]["v"] == "2"
